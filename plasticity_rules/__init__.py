@@ -1,0 +1,1 @@
+"""plasticity_rules."""
