@@ -1,0 +1,83 @@
+"""The `l2l` command: a Hydra app over configs/ at the repository root.
+
+This is the only module that imports Hydra or OmegaConf. It resolves the composed config into
+a plain dict, turns it into typed specs (l2l.config) and hands them to l2l.run.run_study.
+
+    l2l                                   # the default study
+    l2l task=sphere task.dim=20 seed=3    # choose and override
+    l2l -m seed=1,2,3 strategy=cma        # a sweep: one run directory per job
+    l2l resume=runs/2026-11-29/12-00-00-123456   # continue a run from its checkpoint
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import hydra
+import yaml
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, OmegaConf
+
+from l2l.config import study_from_dict
+from l2l.run import run_study
+
+log = logging.getLogger("l2l")
+CONFIG_DIR = str(Path(__file__).resolve().parent.parent / "configs")
+
+
+def _run_dir(resume, default):
+    return default if resume is None else str(resume)
+
+
+def _hydra_subdir(resume):
+    # a resumed run keeps its original .hydra/ (the overrides that made it)
+    return ".hydra" if resume is None else ".hydra-resume"
+
+
+for _name, _fn in (("l2l_run_dir", _run_dir), ("l2l_hydra_subdir", _hydra_subdir)):
+    if not OmegaConf.has_resolver(_name):
+        OmegaConf.register_new_resolver(_name, _fn)
+
+
+def _plain(cfg: DictConfig) -> dict:
+    return OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
+
+
+def _resume_config(run_dir: Path) -> dict:
+    """The config to resume with: the run's own, plus any overrides given now."""
+    if not (run_dir / "config.yaml").exists():
+        raise ValueError(f"resume={run_dir}: no config.yaml there; is it an l2l run directory?")
+    stored = yaml.safe_load((run_dir / "config.yaml").read_text())
+    new = [o for o in HydraConfig.get().overrides.task if not o.startswith("resume=")]
+    if not new:
+        return {**stored, "resume": str(run_dir)}
+    orig_file = run_dir / ".hydra" / "overrides.yaml"
+    orig = yaml.safe_load(orig_file.read_text()) if orig_file.exists() else []
+    composed = hydra.compose(config_name="config", overrides=[*orig, *new])
+    return {**_plain(composed), "resume": str(run_dir)}
+
+
+@hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
+def _app(cfg: DictConfig) -> None:
+    plain = _plain(cfg)
+    try:
+        if plain.get("resume"):
+            run_dir = Path(plain["resume"])
+            spec = study_from_dict(_resume_config(run_dir))
+            run_study(spec, run_dir, resume=True)
+        else:
+            spec = study_from_dict(plain)
+            run_study(spec, HydraConfig.get().runtime.output_dir)
+    except (ValueError, FileExistsError, FileNotFoundError) as exc:
+        log.error("%s", exc)
+        sys.exit(2)
+
+
+def main() -> None:
+    _app()
+
+
+if __name__ == "__main__":
+    main()

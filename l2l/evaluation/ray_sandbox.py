@@ -1,0 +1,71 @@
+"""Start a local Ray instance that talks to nothing beyond this machine's loopback.
+
+Out of the box, starting a Ray head
+- runs a usage-stats module that probes cloud-metadata addresses unless the file
+  `~/ray_bootstrap_config.yaml` exists,
+- writes `~/.ray/` (an auth token),
+- finds "its" IP by a UDP connect towards 8.8.8.8 and binds its servers to that interface.
+
+We give the Ray processes a run-private HOME holding an empty `ray_bootstrap_config.yaml`,
+switch usage stats, auth and the dashboard off, and use Ray's own loopback-only switch
+(`RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0`, which Ray sets on laptops to keep everything on
+127.0.0.1). tests/l2l/evaluation/test_ray_network.py proves it under strace.
+Only the driver's environment during `ray.init` changes; the user's HOME is restored after.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+
+LOCAL_ENV = {
+    "RAY_USAGE_STATS_ENABLED": "0",
+    "RAY_AUTH_MODE": "disabled",
+    "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",  # loopback only: no 8.8.8.8 probe, bind 127.0.0.1
+    "RAY_DISABLE_DOCKER_CPU_WARNING": "1",
+}
+
+
+@contextlib.contextmanager
+def _temporary_env(values: dict[str, str]):
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def start_local_ray(num_cpus: int) -> str:
+    """Start a private local Ray instance; returns its session temp dir."""
+    home = tempfile.mkdtemp(prefix="l2l-ray-home-")
+    open(os.path.join(home, "ray_bootstrap_config.yaml"), "w").close()
+    temp_dir = tempfile.mkdtemp(prefix="l2l-ray-")
+    with _temporary_env({**LOCAL_ENV, "HOME": home}):
+        import ray
+        import ray._private.ray_constants as rc
+
+        # read by Ray at import time; set here too in case Ray was imported before us
+        rc.ENABLE_RAY_CLUSTER = False
+        ray.init(
+            num_cpus=num_cpus,
+            include_dashboard=False,
+            _node_ip_address="127.0.0.1",
+            _temp_dir=temp_dir,
+            log_to_driver=True,
+            configure_logging=False,
+        )
+    return temp_dir
+
+
+def connect_ray(address: str) -> None:
+    """Join an existing Ray cluster (`auto`, `host:port` or `ray://host:port`)."""
+    with _temporary_env({"RAY_USAGE_STATS_ENABLED": "0"}):
+        import ray
+
+        ray.init(address=address, configure_logging=False)

@@ -1,0 +1,155 @@
+"""The data flow of one study, top to bottom (see ../shared/DESIGN.md, "The data flow").
+
+    spec (typed, from the config)
+    state = strategy.init(x0, rng)                     or the checkpoint's, on resume
+    for each generation g:
+        unit, state = strategy.ask(state)              # (popsize, dim) in the unit cube
+        genes = space.from_unit(unit)                  # named, bounded gene values
+        results = evaluator.map(task, genes x reps, seeds(g, i, r))
+        state, stats = strategy.tell(state, unit, losses(results))
+        tables.append(...); tables.flush(); checkpoint.save(...)    # atomic, every generation
+
+Stopping is decided at the top of each generation from persisted state only, so a resumed run
+stops exactly where the uninterrupted one would.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from l2l import fitness
+from l2l.config import StudySpec
+from l2l.progress import Progress
+from l2l.results import checkpoint
+from l2l.results.tables import RunTables, evaluation_frame
+from l2l.seeding import evaluation_seed, strategy_rng
+
+log = logging.getLogger("l2l")
+
+
+@dataclass(frozen=True)
+class StudyOutcome:
+    run_dir: Path
+    generations: int
+    evaluations: int
+    best: dict | None
+    stop_reason: str
+
+
+def _is_better(a: float, b: float | None, direction: str) -> bool:
+    return b is None or (a < b if direction == "minimize" else a > b)
+
+
+def _stop_reason(spec: StudySpec, g: int, n_evals: int, best: dict | None, strategy_stop: dict) -> str:
+    if g >= spec.generations:
+        return f"generations={spec.generations} reached"
+    if spec.max_evaluations is not None and n_evals >= spec.max_evaluations:
+        return f"max_evaluations={spec.max_evaluations} reached"
+    if (
+        spec.target is not None
+        and best is not None
+        and not _is_better(spec.target, best["fitness"], spec.task.direction)
+    ):
+        return f"target={spec.target} reached"
+    if strategy_stop:
+        return "strategy: " + ", ".join(f"{k}={v}" for k, v in strategy_stop.items())
+    return ""
+
+
+def run_study(spec: StudySpec, run_dir: str | Path, resume: bool = False) -> StudyOutcome:
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    task, strategy, direction = spec.task, spec.strategy, spec.task.direction
+    space = task.search_space()
+    tables = RunTables(run_dir)
+
+    if resume:
+        ck = checkpoint.load(run_dir, spec.fingerprint())
+        state, g, n_evals, best, elapsed = (
+            ck["state"],
+            ck["generation"],
+            ck["evaluations"],
+            ck["best"],
+            ck["elapsed_s"],
+        )
+        tables.load_until(g)
+        log.info("resuming %s at generation %d (%d evaluations done)", run_dir, g, n_evals)
+    else:
+        if (run_dir / checkpoint.CURRENT).exists():
+            raise FileExistsError(f"{run_dir} already holds a run; resume it with `l2l resume={run_dir}`")
+        tables.write_config(spec.config)
+        state = strategy.init(space.initial_unit(), strategy_rng(spec.seed))
+        g, n_evals, best, elapsed = 0, 0, None, 0.0
+
+    progress = Progress(quiet=spec.quiet, direction=direction)
+    reps = spec.repetitions
+    with spec.evaluator as evaluator:
+        while not (reason := _stop_reason(spec, g, n_evals, best, strategy.stop(state))):
+            t0 = time.perf_counter()
+            unit, state = strategy.ask(state)
+            genes = space.from_unit(unit)
+            pop = len(genes)
+            seeds = np.array([evaluation_seed(spec.seed, g, i, r) for i in range(pop) for r in range(reps)])
+            results = evaluator.map(task, np.repeat(genes, reps, axis=0), seeds)
+            t_eval = time.perf_counter() - t0
+
+            scores = np.array([r.score for r in results]).reshape(pop, reps)
+            ok = np.array([r.ok for r in results]).reshape(pop, reps)
+            loss = fitness.aggregate_repetitions(fitness.to_loss(scores, direction), ok)
+            state, stats = strategy.tell(state, unit, fitness.rankable_losses(loss))
+
+            fit = np.where(np.isfinite(loss), scores.mean(axis=1), np.nan)  # per individual
+            valid = fit[np.isfinite(fit)]
+            if valid.size:
+                i_best = int(np.nanargmin(loss))
+                if _is_better(fit[i_best], None if best is None else best["fitness"], direction):
+                    best = {
+                        "generation": g,
+                        "individual": i_best,
+                        "fitness": float(fit[i_best]),
+                        "genes": space.decode(genes[i_best]),
+                    }
+            n_evals += len(results)
+            elapsed += time.perf_counter() - t0
+            ordered = np.sort(valid) if direction == "minimize" else -np.sort(-valid)
+            row = {
+                "generation": g,
+                "evaluations": n_evals,
+                "popsize": pop,
+                "best": float(ordered[0]) if valid.size else np.nan,
+                "mean": float(valid.mean()) if valid.size else np.nan,
+                "median": float(np.median(valid)) if valid.size else np.nan,
+                "worst": float(ordered[-1]) if valid.size else np.nan,
+                "best_so_far": np.nan if best is None else best["fitness"],
+                "failed": int(pop - valid.size),
+                **{f"strategy.{k}": float(v) for k, v in stats.items()},
+                "evals_per_s": len(results) / t_eval if t_eval > 0 else np.nan,
+                "wall_s": t_eval,
+                "elapsed_s": elapsed,
+            }
+            tables.append(evaluation_frame(g, space.names, genes, seeds, results, reps), row)
+            g += 1
+            # tables first, then the checkpoint: the tables are never behind a checkpoint
+            tables.flush(best, {"finished": False, "generation": g, "evaluations": n_evals})
+            checkpoint.save(
+                run_dir,
+                {
+                    "fingerprint": spec.fingerprint(),
+                    "state": state,
+                    "generation": g,
+                    "evaluations": n_evals,
+                    "best": best,
+                    "elapsed_s": elapsed,
+                },
+            )
+            progress.generation(row)
+
+    status = {"finished": True, "stop_reason": reason, "generation": g, "evaluations": n_evals}
+    tables.flush(best, status)
+    progress.done(reason, best, run_dir)
+    return StudyOutcome(run_dir, g, n_evals, best, reason)

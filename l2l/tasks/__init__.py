@@ -1,0 +1,15 @@
+"""Inner tasks (genome -> score, metrics), chosen by name from the config."""
+
+from __future__ import annotations
+
+from l2l.tasks.base import DIRECTIONS, Task
+from l2l.tasks.test_functions import TestFunctionTask
+
+# name -> task dataclass; its fields are the task's config keys
+REGISTRY: dict[str, type] = {
+    "sphere": TestFunctionTask,
+    "rosenbrock": TestFunctionTask,
+    "rastrigin": TestFunctionTask,
+}
+
+__all__ = ["DIRECTIONS", "REGISTRY", "Task", "TestFunctionTask"]
