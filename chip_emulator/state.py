@@ -1,0 +1,127 @@
+"""The mutable state of a batch of chip instances (arrays only), and its creation.
+
+Randomness: trial-to-trial noise and Poisson input descend from explicit run seeds,
+one per instance (``run_seeds``); instance b, hemisphere h gets streams derived from
+(run_seeds[b], h) by splitmix64, so its draws do not depend on the batch around it,
+the thread that runs it, or the clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from chip_emulator.chip import Chip
+from chip_emulator.network import check_labels, check_weights
+
+
+@dataclass
+class ChipState:
+    """``port``: the arrays the PPU reaches (layout in ppu_port.py);
+    ``dyn``: the rest of the dynamic state:
+
+    i_exc, i_inh, w_ad (B,H,N) f32 | rng_n (B,H,N) u32 noise generators | rng_s (B,H) u64
+    Poisson streams | pois_e (B,H) f64 unit-exponential budget left | tpre, apre
+    (B,H,R,64) f32 last pre time per (row, address), relative to the base, and its
+    trace factor | tpost, bpost (B,H,N) f32 likewise per neuron | base_step (B,H) i64 |
+    pend (B,H,N) i64 neurons that spiked in the last step, pend_count (B,H) i64.
+    ``step``: global step of the next step to run (time = step * dt).
+    """
+
+    step: int
+    port: tuple
+    dyn: tuple
+    fired_until: int = -1  # last step at which the PPU timer fired (no event fires twice)
+
+    @property
+    def weights(self):
+        return self.port[0]
+
+    @property
+    def labels(self):
+        return self.port[1]
+
+    @property
+    def v(self):
+        return self.port[9]
+
+    @property
+    def i_exc(self):
+        return self.dyn[0]
+
+    @property
+    def i_inh(self):
+        return self.dyn[1]
+
+    def copy(self) -> ChipState:
+        return ChipState(self.step, tuple(a.copy() for a in self.port),
+                         tuple(a.copy() for a in self.dyn), self.fired_until)
+
+
+def _splitmix(x: int) -> int:
+    m = (1 << 64) - 1
+    x = (x + 0x9E3779B97F4A7C15) & m
+    z = x
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & m
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & m
+    return z ^ (z >> 31)
+
+
+def init_state(chip: Chip, run_seeds, weights=0, labels=0) -> ChipState:
+    """Fresh state at t = 0: membranes at leak, currents and stores empty, counters 0.
+
+    ``run_seeds``: one non-negative integer per instance (trial-to-trial noise and
+    Poisson input). ``weights``, ``labels``: integers 0..63 broadcastable to (B,H,R,N)."""
+    spec = chip.spec
+    B, H, R, N = chip.batch, spec.n_hemispheres, spec.n_rows, spec.n_neurons
+    seeds = np.atleast_1d(np.asarray(run_seeds))
+    if seeds.shape != (B,) or not np.issubdtype(seeds.dtype, np.integer) or (seeds < 0).any():
+        raise ValueError(f"run_seeds must be {B} non-negative integers (one per instance), "
+                         f"got {run_seeds!r}")
+    w = check_weights(spec, B, weights)
+    lab = check_labels(spec, B, labels)
+    f32 = np.float32
+    port = (
+        w, lab, np.ascontiguousarray(lab.transpose(0, 1, 3, 2)),
+        np.zeros((B, H, N, R), f32), np.zeros((B, H, R, N), f32),
+        chip.base_c.copy(), chip.base_a.copy(),
+        np.zeros((B, H, N), np.uint8), np.zeros((B, H, N), np.uint8),
+        chip.neuron_arrays[5].copy(),  # v starts at leak
+        np.zeros((B, H, N), f32), chip.v_reset.copy(), chip.ref_steps.copy(),
+    )
+    rng_s = np.zeros((B, H), np.uint64)
+    rng_n = np.zeros((B, H, N), np.uint32)
+    for b in range(B):
+        for h in range(H):
+            s = _splitmix(_splitmix(int(seeds[b])) ^ (h + 1))
+            rng_s[b, h] = s
+            for n in range(N):
+                s = _splitmix(s)
+                rng_n[b, h, n] = (s & 0xFFFFFFFF) or 1  # xorshift32 needs a nonzero state
+    pois_e = np.zeros((B, H))
+    for b in range(B):  # first unit-exponential budget, from the stream itself
+        for h in range(H):
+            z = _splitmix(int(rng_s[b, h]) ^ 0x5EED)
+            pois_e[b, h] = -np.log(((z >> 11) + 0.5) / 2.0**53)
+    dyn = (
+        np.zeros((B, H, N), f32), np.zeros((B, H, N), f32), np.zeros((B, H, N), f32),
+        rng_n, rng_s, pois_e,
+        np.zeros((B, H, R, 64), f32), np.zeros((B, H, R, 64), f32),
+        np.zeros((B, H, N), f32), np.zeros((B, H, N), f32),
+        np.zeros((B, H), np.int64),
+        np.zeros((B, H, N), np.int64), np.zeros((B, H), np.int64),
+    )
+    return ChipState(0, port, dyn)
+
+
+def set_weights(state: ChipState, spec, weights) -> None:
+    """Host write of all weights (0..63, broadcastable to (B,H,R,N)), in place."""
+    state.port[0][...] = check_weights(spec, state.port[0].shape[0], weights)
+
+
+def set_labels(state: ChipState, spec, labels) -> None:
+    """Host write of all synapse labels (0..63), in place; keeps the mirror in sync."""
+    lab = check_labels(spec, state.port[1].shape[0], labels)
+    state.port[1][...] = lab
+    state.port[2][...] = lab.transpose(0, 1, 3, 2)
