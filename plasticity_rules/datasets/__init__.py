@@ -1,0 +1,1 @@
+"""Datasets for the learning tasks (generated from explicit seeds)."""
