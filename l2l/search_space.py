@@ -97,7 +97,9 @@ class SearchSpace:
         inits = [g.init for g in self.genes]
         given = np.array([v is not None for v in inits])
         if given.any():
-            values = np.array([v if v is not None else g.lower for v, g in zip(inits, self.genes, strict=True)])
+            values = np.array(
+                [v if v is not None else g.lower for v, g in zip(inits, self.genes, strict=True)]
+            )
             mid = np.where(given, self.to_unit(values), mid)
         return mid
 
