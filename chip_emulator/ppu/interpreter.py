@@ -130,6 +130,7 @@ def run_program(code, sram, vr, acc, vcr, gpr, status, io, data_base, max_cycles
     while True:
         if pc >= n:
             err = isa.E_FELL_OFF
+            pc = n - 1  # the last instruction, which fell through
             break
         if cycles > max_cycles:
             err = isa.E_CYCLE_CAP
