@@ -4,9 +4,9 @@ Wunderlich, T. C. & Pehle, C. (2021). Event-based backpropagation can compute ex
 gradients for spiking neural networks. Scientific Reports 11, 12829.
 
 Starting from lambda_V = lambda_I = 0 at t_end, the adjoint variables evolve backward in
-closed form between events (``model.free_adjoint``, eq. 9-10) and change only at events:
+closed form between events (``model.free_adjoint``, [ADJ]) and change only at events:
 
-* spike of neuron n of this layer at t_k (eq. 11, the jump of lambda_V; lambda_I continuous)::
+* spike of neuron n of this layer at t_k ([JUMP]; lambda_I is continuous)::
 
       lambda_V^-[n] = ( lambda_V^+[n] I_n(t_k^-)
                         + sum_j w_rec[j, n] (lambda_V^+[j] - lambda_I[j])
@@ -18,10 +18,10 @@ closed form between events (``model.free_adjoint``, eq. 9-10) and change only at
   The divisor I - theta = tau_mem dV/dt at the crossing is clamped below at ``grazing_eps``.
 * input event from source s at t (a spike of the layer before, or an input spike)::
 
-      dL/dw_in[j, s] += -tau_syn lambda_I[j](t)                        (eq. 13)
+      dL/dw_in[j, s] += -tau_syn lambda_I[j](t)                        [GRAD]
       dL/dt          =  sum_j w_in[j, s] (lambda_V[j](t) - lambda_I[j](t))
 
-* recurrent spike of n: dL/dw_rec[j, n] += -tau_syn lambda_I[j](t_k)                 (eq. 13)
+* recurrent spike of n: dL/dw_rec[j, n] += -tau_syn lambda_I[j](t_k)                 [GRAD]
 * voltage kick (loss term g V_n(t*), e.g. a max-voltage readout): lambda_V[n] -= g / tau_mem.
 
 Each neuron keeps the time its adjoint refers to and is brought back only when an event
@@ -102,7 +102,7 @@ def adjoint_layer(
             t_o = out_time[b, eo] if eo >= 0 else -np.inf
             t_k = kick_time[b, ek] if ek >= 0 else -np.inf
             if eo >= 0 and t_o >= t_i and t_o >= t_k:
-                # own spike of neuron nn at t_o: jump of lambda_V (eq. 11)
+                # own spike of neuron nn at t_o: [JUMP] of lambda_V
                 nn = out_idx[b, eo]
                 lv[nn], li[nn] = free_adjoint(lv[nn], li[nn], tl[nn] - t_o, tm, ts)
                 tl[nn] = t_o
@@ -113,12 +113,12 @@ def adjoint_layer(
                             lv[j], li[j] = free_adjoint(lv[j], li[j], tl[j] - t_o, tm, ts)
                             tl[j] = t_o
                         rec += w_rec[j, nn] * (lv[j] - li[j])
-                        g_rec[j, nn] -= ts * li[j]  # eq. 13
+                        g_rec[j, nn] -= ts * li[j]  # [GRAD]
                 i_k = out_cur[b, eo]
                 den = i_k - theta
                 if den < eps:
                     den = eps  # grazing crossing: clamp the divisor
-                lv[nn] = (lv[nn] * i_k + rec + dl_dt_out[b, eo]) / den
+                lv[nn] = (lv[nn] * i_k + rec + dl_dt_out[b, eo]) / den  # [JUMP]
                 eo -= 1
             elif ek >= 0 and t_k >= t_i:
                 nn = kick_idx[b, ek]
@@ -132,7 +132,7 @@ def adjoint_layer(
                 for j in range(n):
                     lv[j], li[j] = free_adjoint(lv[j], li[j], tl[j] - t_i, tm, ts)
                     tl[j] = t_i
-                    g_in[j, s] -= ts * li[j]  # eq. 13: dL/dW = -tau_syn lambda_I
+                    g_in[j, s] -= ts * li[j]  # [GRAD]: dL/dW = -tau_syn lambda_I
                     acc += w_in[j, s] * (lv[j] - li[j])
                 dl_dt_in[b, ei] = acc
                 ei -= 1

@@ -3,7 +3,7 @@
 Wunderlich, T. C. & Pehle, C. (2021). Event-based backpropagation can compute exact
 gradients for spiking neural networks. Scientific Reports 11, 12829.
 
-Model (eq. 1-2 of the paper), for every neuron n, between events::
+Model [LIF] (W&P 2021, neuron model), for every neuron n, between events::
 
     tau_mem dV/dt = -V + I              (membrane, leak and reset potential 0)
     tau_syn dI/dt = -I                  (synaptic current)
@@ -18,7 +18,7 @@ Closed form over an interval of length u (tau_mem != tau_syn, k = tau_syn/(tau_m
 
 and for tau_mem == tau_syn == tau: V(u) = (V0 + I0 u / tau) exp(-u / tau).
 
-Adjoint (eq. 9-10 of the paper, forward-time derivatives, no voltage loss between events)::
+Adjoint [ADJ] (W&P 2021, adjoint dynamics; forward-time derivatives, no voltage loss)::
 
     tau_mem d(lambda_V)/dt = lambda_V
     tau_syn d(lambda_I)/dt = lambda_I - lambda_V
@@ -27,6 +27,11 @@ solved backward over an interval of length u (c = tau_mem/(tau_mem-tau_syn))::
 
     lambda_V(t-u) = lambda_V(t) exp(-u/tau_mem)
     lambda_I(t-u) = lambda_I(t) exp(-u/tau_syn) + c lambda_V(t) (exp(-u/tau_mem) - exp(-u/tau_syn))
+
+Tags used beside the code lines: [LIF] the neuron model, [ADJ] the adjoint dynamics,
+[JUMP] the jump of lambda_V at a spike, [GRAD] dL/dW = -tau_syn sum_k lambda_I(t_k) (see
+``adjoint``); equation numbers are not cited because they differ between the preprint and
+the published version.
 
 All times are biological milliseconds (``_ms``); weights and potentials are in units of
 the threshold scale the user picks (default threshold 1).
@@ -84,7 +89,7 @@ class LIFParams:
 
 @njit(cache=True)
 def free_state(v0, i0, u, tm, ts):
-    """(V, I) after free evolution for a time u >= 0 from (v0, i0) (closed form, eq. 1-2)."""
+    """(V, I) after free evolution for a time u >= 0 from (v0, i0) (closed form of [LIF])."""
     em = np.exp(-u / tm)
     es = np.exp(-u / ts)
     if abs(tm - ts) <= _EQUAL_TAU_RTOL * tm:
@@ -95,7 +100,7 @@ def free_state(v0, i0, u, tm, ts):
 
 @njit(cache=True)
 def free_adjoint(lv, li, u, tm, ts):
-    """(lambda_V, lambda_I) a time u >= 0 earlier, solving the adjoint ODE backward (eq. 9-10)."""
+    """(lambda_V, lambda_I) a time u >= 0 earlier, solving [ADJ] backward."""
     em = np.exp(-u / tm)
     es = np.exp(-u / ts)
     if abs(tm - ts) <= _EQUAL_TAU_RTOL * tm:

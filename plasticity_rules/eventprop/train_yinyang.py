@@ -59,8 +59,9 @@ class TrainConfig:
     w_hidden_std: float = 1.0
     w_out_mean: float = 0.3
     w_out_std: float = 0.3
-    repair_bump: float = 0.0  # silent-neuron repair: added to input weights per batch
+    repair_bump: float = 0.01  # silent-neuron repair: added to input weights per batch
     max_spikes_hidden: int = 8
+    hidden_capacity: int = 800  # hidden spikes stored per sample (overflow is counted)
     n_train: int = 5000
     n_val: int = 1000
     n_test: int = 1000
@@ -69,7 +70,8 @@ class TrainConfig:
         return LIFParams(self.tau_mem_ms, self.tau_syn_ms, self.threshold, self.t_end_ms)
 
     def specs(self) -> list[LayerSpec]:
-        return [LayerSpec(self.n_hidden, max_spikes_per_neuron=self.max_spikes_hidden),
+        return [LayerSpec(self.n_hidden, max_spikes_per_neuron=self.max_spikes_hidden,
+                          capacity=self.hidden_capacity),
                 LayerSpec(3, max_spikes_per_neuron=1)]
 
 
