@@ -44,7 +44,7 @@ def _int_array(name, value, lo, hi, shape=None, dtype=np.int64):
         except ValueError:
             raise ValueError(f"{name} has shape {np.shape(value)}, expected {shape} "
                              f"(or broadcastable to it)") from None
-    return np.ascontiguousarray(a, dtype=dtype)
+    return np.array(a, dtype=dtype, order="C")
 
 
 def check_weights(spec: ChipSpec, batch: int, weights) -> np.ndarray:
