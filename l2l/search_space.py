@@ -72,6 +72,8 @@ class SearchSpace:
         unit = np.asarray(unit, dtype=np.float64)
         if unit.shape[-1] != self.dim:
             raise ValueError(f"genome has {unit.shape[-1]} entries, the search space {self.dim}")
+        if not np.all(np.isfinite(unit)):
+            raise ValueError("genome has NaN or infinite entries; unit-cube coordinates must be finite")
         lo, hi, log = self._bounds()
         x = lo + np.clip(unit, 0.0, 1.0) * (hi - lo)
         x = np.where(log, np.exp(x), x)

@@ -61,13 +61,17 @@ def load_status(run_dir: str | Path) -> dict:
 
 def find_runs(pattern: str | Path) -> list[Path]:
     """Run directories matching a glob, or every run below a directory."""
-    pattern = str(pattern)
-    hits = sorted(Path(p) for p in glob.glob(pattern))
-    runs = [p for p in hits if (p / CONFIG).exists()]
-    for p in hits:  # a directory given directly: look below it
-        if p.is_dir() and not (p / CONFIG).exists():
-            runs += sorted(q.parent for q in p.rglob(CONFIG))
+    hits = sorted(Path(p) for p in glob.glob(str(pattern)))
+    runs = [p for p in hits if _is_run(p)]
+    for p in hits:  # a directory given directly (a sweep, runs/): look below it
+        if p.is_dir() and not _is_run(p):
+            runs += [q.parent for q in p.rglob(STATUS) if _is_run(q.parent)]
     return sorted(set(runs))
+
+
+def _is_run(path: Path) -> bool:
+    """A run directory: our config and status files (status comes with the first tables)."""
+    return (path / CONFIG).is_file() and (path / STATUS).is_file()
 
 
 def load_runs(pattern: str | Path, table: str = "evaluations") -> pd.DataFrame:
