@@ -102,7 +102,7 @@ def run_kernel(work, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
     (weights, labels, labels_t, causal, acausal, base_c, base_a, rate, overflow,
      v, ref, v_reset, ref_steps) = port
     (i_exc, i_inh, w_ad, rng_n, rng_s, pois_e, tpre, apre, tpost, bpost, base_step,
-     pend, pend_count) = dyn
+     pend, pend_count, row_events) = dyn
     spk_step, spk_nrn, spk_count, tr_idx, tr_every, tr_step0, trace = rec
     corr_on, noise_on, adex_on = flags[0] != 0, flags[1] != 0, flags[2] != 0
 
@@ -226,6 +226,7 @@ def run_kernel(work, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
                 addr = np.uint8(lab & 63)
                 if r >= R:
                     continue
+                row_events[b, h, r] += 1
                 if uniform:
                     # every synapse of the row has label uni[r]: all or none match
                     if uni[r] != addr:

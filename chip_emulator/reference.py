@@ -51,7 +51,7 @@ def reference_run(chip: Chip, state: ChipState, duration_us: float,
     spk_step, spk_nrn, spk_count, tr_idx, tr_every, tr_step0, trace = rec
     (weights, labels, _, causal, acausal, _, _, rate, overflow, v, ref, v_reset,
      ref_steps) = state.port
-    (i_exc, i_inh, w_ad, rng_n, rng_s, pois_e, *_rest, pend, pend_count) = state.dyn
+    (i_exc, i_inh, w_ad, rng_n, rng_s, pois_e, *_rest, pend, pend_count, row_events) = state.dyn
     (p_mem, p_exc, p_inh, c_exc, c_inh, v_leak, v_thresh, off_term, noise_step,
      p_w, a_term, b_jump, delta_t, v_exp) = chip.neuron_arrays
     gain, eta_c, dlt_c, eta_a, dlt_a = chip.syn_arrays
@@ -101,6 +101,7 @@ def reference_run(chip: Chip, state: ChipState, duration_us: float,
                 for lab in events:
                     row = 2 * (lab >> 7) + ((lab >> 6) & 1)
                     addr = lab & 63
+                    row_events[b, h, row] += 1
                     m = labels[b, h, row] == addr
                     jump = m.astype(F32) * (weights[b, h, row].astype(F32) * gain[b, h, row])
                     if wiring.row_sign[h, row] > 0:

@@ -25,7 +25,8 @@ class ChipState:
     Poisson streams | pois_e (B,H) f64 unit-exponential budget left | tpre, apre
     (B,H,R,64) f32 last pre time per (row, address), relative to the base, and its
     trace factor | tpost, bpost (B,H,N) f32 likewise per neuron | base_step (B,H) i64 |
-    pend (B,H,N) i64 neurons that spiked in the last step, pend_count (B,H) i64.
+    pend (B,H,N) i64 neurons that spiked in the last step, pend_count (B,H) i64 |
+    row_events (B,H,R) i64 events delivered per row so far (diagnostic).
     ``step``: global step of the next step to run (time = step * dt).
     """
 
@@ -45,6 +46,10 @@ class ChipState:
     @property
     def v(self):
         return self.port[9]
+
+    @property
+    def row_events(self):
+        return self.dyn[13]
 
     @property
     def i_exc(self):
@@ -111,6 +116,7 @@ def init_state(chip: Chip, run_seeds, weights=0, labels=0) -> ChipState:
         np.zeros((B, H, N), f32), np.zeros((B, H, N), f32),
         np.zeros((B, H), np.int64),
         np.zeros((B, H, N), np.int64), np.zeros((B, H), np.int64),
+        np.zeros((B, H, R), np.int64),
     )
     return ChipState(0, port, dyn)
 

@@ -1,0 +1,68 @@
+"""Statistics of the fixed pattern, calibration, ideal mode, trial-to-trial noise."""
+
+import numpy as np
+
+from chip_emulator.chip import make_chip
+from chip_emulator.mismatch import calibrate, draw_fixed_pattern
+from chip_emulator.params import ChipSpec, MismatchParams
+from chip_emulator.run import Record, run
+from chip_emulator.state import init_state
+
+SPEC = ChipSpec(n_hemispheres=2, n_rows=64, n_neurons=256)
+
+
+def test_raw_spread_matches_parameters_and_calibration_shrinks_it():
+    m = MismatchParams()
+    raw = draw_fixed_pattern(SPEC, [1, 2])
+    cal = calibrate(raw)
+    # 1024 neurons: the sample std is within 10 % of its parameter
+    for field, s_raw, s_cal in [("d_leak", m.potential_raw_lsb, m.potential_cal_lsb),
+                                ("d_thresh", m.potential_raw_lsb, m.potential_cal_lsb),
+                                ("r_tau_mem", m.tau_raw_rel, m.tau_cal_rel),
+                                ("r_gain", m.neuron_gain_raw_rel, m.neuron_gain_cal_rel)]:
+        assert abs(getattr(raw, field).std() / s_raw - 1) < 0.1, field
+        assert abs(getattr(cal, field).std() / s_cal - 1) < 0.1, field
+        assert np.abs(getattr(cal, field)).max() <= s_cal * np.sqrt(3) + 1e-12  # uniform
+    # calibrated potentials meet the REFERENCE.md bound: about 3 LSB std
+    assert cal.d_leak.std() < 3.3
+    # correlation sensors: the 2-bit trim shrinks the spread about 3-fold
+    for field in ("r_tau_c", "r_tau_a", "r_eta_c", "r_eta_a"):
+        ratio = getattr(cal, field).std() / getattr(raw, field).std()
+        assert 0.2 < ratio < 0.45, (field, ratio)
+    # per-synapse weight gain and baselines have no trim
+    np.testing.assert_array_equal(cal.r_syn_gain, raw.r_syn_gain)
+    assert abs(raw.r_syn_gain.std() / m.synapse_gain_rel - 1) < 0.05
+    assert raw.base_c.min() >= 120.0 and abs(raw.base_c.mean() - 135.0) < 0.5
+
+
+def test_pattern_depends_on_own_seed_only():
+    a = draw_fixed_pattern(SPEC, [5, 6])
+    b = draw_fixed_pattern(SPEC, [7, 6])
+    np.testing.assert_array_equal(a.d_leak[1], b.d_leak[1])
+    np.testing.assert_array_equal(a.r_tau_c[1], b.r_tau_c[1])
+    assert not np.array_equal(a.d_leak[0], b.d_leak[0])
+
+
+def test_ideal_mode_has_no_spread_and_no_noise():
+    chip = make_chip(SPEC, seeds=[3], mode="ideal")
+    for arr in chip.neuron_arrays + chip.syn_arrays + (chip.v_reset, chip.base_c):
+        assert np.ptp(arr) == 0
+    st = init_state(chip, [1])
+    st2, _ = run(chip, st, 50.0)
+    np.testing.assert_array_equal(st2.v, 80.0)  # rests exactly at leak
+
+
+def test_membrane_noise_has_the_configured_stationary_std():
+    spec = ChipSpec(n_hemispheres=1, n_rows=2, n_neurons=256)
+    m = MismatchParams(noise_lsb=4.0)
+    chip = make_chip(spec, seeds=[1], mismatch=m, mode="calibrated")
+    st = init_state(chip, [2])
+    _, rec = run(chip, st, 200.0, record=Record(trace_neurons=tuple(range(0, 256, 8)),
+                                                 trace_every=100))
+    v = rec.trace[0, 0, :, 3:]  # after 3 tau
+    dev = v - v.mean(axis=1, keepdims=True)  # remove each neuron's leak
+    assert abs(dev.std() / 4.0 - 1) < 0.1
+    # and different run seeds give different noise on the same chip
+    _, rec2 = run(chip, init_state(chip, [3]), 200.0,
+                  record=Record(trace_neurons=(0,), trace_every=100))
+    assert not np.array_equal(rec2.trace[0, 0, 0], rec.trace[0, 0, 0])
