@@ -65,6 +65,7 @@ class TrainConfig:
     n_train: int = 5000
     n_val: int = 1000
     n_test: int = 1000
+    data_generator: str = "reference"  # "reference" (the published sets) or "pcg64"
 
     def lif(self) -> LIFParams:
         return LIFParams(self.tau_mem_ms, self.tau_syn_ms, self.threshold, self.t_end_ms)
@@ -92,7 +93,7 @@ def evaluate(cfg: TrainConfig, weights: Weights, x: np.ndarray, y: np.ndarray,
 
 def train(cfg: TrainConfig, log=print) -> dict:
     """Run the training; returns the history, final accuracies and the trained weights."""
-    data = yinyang_splits(cfg.n_train, cfg.n_val, cfg.n_test)
+    data = yinyang_splits(cfg.n_train, cfg.n_val, cfg.n_test, generator=cfg.data_generator)
     init_rng, order_rng = (np.random.default_rng(s)
                            for s in np.random.SeedSequence(cfg.seed).spawn(2))
     params, specs = cfg.lif(), cfg.specs()
