@@ -20,7 +20,7 @@ from numba import njit
 
 from . import isa
 from .io_seam import io_load, io_store
-from .vector_ops import arith, commit_bytes, enable_mask, permute
+from .vector_ops import FAST_OPS, commit_bytes, enable_mask, vexec, vexec_slow
 
 # status vector (int64[STATUS_LEN])
 S_CYCLES, S_ERROR, S_PC, S_COUNT, S_FLAGS, S_DETAIL = range(6)
@@ -114,11 +114,8 @@ def run_program(code, sram, vr, acc, vcr, gpr, status, io, data_base, max_cycles
         return err
     n = code.shape[0]
     tmp = np.empty(128, np.int8)
-    tmp16 = np.empty(128, np.int16)
     en = np.ones(128, np.int8)
-    ha = np.empty(64, np.int64)
-    hb = np.empty(64, np.int64)
-    hm = np.empty(64, np.int64)
+    ones = np.ones(128, np.int8)  # the enable mask of unconditional ops
     sram_hi = np.int64(sram.shape[0])
     pc = 0
     cycles = np.int64(0)
@@ -166,7 +163,7 @@ def run_program(code, sram, vr, acc, vcr, gpr, status, io, data_base, max_cycles
                     err = e
                     detail = a
                     break
-                commit_bytes(vr, rt, tmp, en, c)
+                commit_bytes(vr[rt], tmp, en, c)
             else:
                 if not isa.IO_WRITABLE[kind]:
                     err = isa.E_IO_DIRECTION
@@ -194,17 +191,19 @@ def run_program(code, sram, vr, acc, vcr, gpr, status, io, data_base, max_cycles
                 cycles += isa.IO_CYCLES[kind]
                 if kind == isa.IO_CORR_RESET and cadc_row == row:
                     cadc_row = -1  # the buffered conversion is stale after a reset
-        elif op >= isa.ADDBM and op <= isa.ADDTACH:
-            if c != 0:
+        elif op >= isa.ADDBM and op <= isa.UPCKBR:
+            # C is a condition except for compare, shift and splat (ignore it) and pack /
+            # unpack (a size; only 0 passes the static check)
+            if c != 0 and op != isa.CMPB and op != isa.CMPH:
                 enable_mask(vcr, c, en)
-            arith(op, vr, acc, rt, ra, rb, c, en, tmp, tmp16, ha, hb, hm)
-        elif op >= isa.CMPB and op <= isa.UPCKBR:
-            if op == isa.SEL:
-                enable_mask(vcr, c, en)
-                if c == 0:
-                    for i in range(128):
-                        en[i] = 1
-            permute(op, vr, vcr, rt, ra, rb, c, imm, np.int64(gpr[ra]), en, tmp, ha, hb)
+                if FAST_OPS[op]:
+                    vexec(op, vr, acc, vcr, rt, ra, rb, imm, np.int64(gpr[ra]), en)
+                else:
+                    vexec_slow(op, vr, acc, vcr, rt, ra, rb, imm, np.int64(gpr[ra]), en)
+            elif FAST_OPS[op]:
+                vexec(op, vr, acc, vcr, rt, ra, rb, imm, np.int64(gpr[ra]), ones)
+            else:
+                vexec_slow(op, vr, acc, vcr, rt, ra, rb, imm, np.int64(gpr[ra]), ones)
         elif op == isa.ADDI:
             gpr[rt] = np.int32((np.int64(gpr[ra]) + imm) & 0xFFFFFFFF)
         elif op == isa.CMPI or op == isa.CMP:

@@ -3,9 +3,17 @@
 Semantics: Nux user guide ``doc/guide/src/fxv.tex`` as settled in ../shared/REFERENCE.md
 ("Vector instruction semantics (Nux FXV)"); the independent slow reference is
 ``reference.py``. Register state: ``vr`` int8[32, 128]; accumulator ``acc`` int16[128]
-(byte-lane view; halfword lane i = acc[2i]:acc[2i+1]); flags ``vcr`` uint8[128].
-Writes are masked per byte lane by ``en`` (1 enabled / 0 kept) when ``c != 0``.
-Each kernel is free of Python objects and loops over lanes with branch-free bodies.
+(byte-lane view; halfword lane i = acc[2i] (high 16 bits) : acc[2i+1] (low 16 bits));
+flags ``vcr`` uint8[128]. Results go to a temporary first (a destination may also be a
+source) and are committed masked per byte lane by ``en`` (1 enabled / 0 kept) when
+``c != 0``.
+
+Speed (../shared/PERFORMANCE-NOTES.md, and measured here): the opcode is branched on
+once, outside the lane loop, so each loop body is a few branch-free integer operations on
+1-D views (selects by masks, clamps by Python min/max on integers). All kernels are
+inlined into one function, ``vexec``, that calls nothing: a call receiving an array in
+the same function (even np.minimum on scalars) stopped LLVM from vectorising every lane
+loop of that function (int8 stores may then alias the escaped array descriptors).
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ from . import isa
 _FLAG_OF_C = np.array([0, isa.FLAG_GT, isa.FLAG_LT, isa.FLAG_EQ], dtype=np.uint8)
 
 
-@njit(inline="always")
+@njit
 def enable_mask(vcr, c, en):
     """en[i] = 1 where the condition C holds on byte lane i (guide: 'conditional')."""
     bit = _FLAG_OF_C[c]
@@ -26,16 +34,16 @@ def enable_mask(vcr, c, en):
         en[i] = np.int8((vcr[i] & bit) != 0)
 
 
-@njit(inline="always")
-def commit_bytes(vr, rt, tmp, en, c):
-    """vr[rt] <- tmp on enabled byte lanes (all when c == 0)."""
+@njit
+def commit_bytes(d, tmp, en, c):
+    """d <- tmp on enabled byte lanes (all when c == 0)."""
     if c == 0:
         for i in range(128):
-            vr[rt, i] = tmp[i]
+            d[i] = tmp[i]
     else:
         for i in range(128):
             m = np.int8(-en[i])  # 0 or -1: a branch-free select
-            vr[rt, i] = (tmp[i] & m) | (vr[rt, i] & ~m)
+            d[i] = (tmp[i] & m) | (d[i] & ~m)
 
 
 @njit(inline="always")
@@ -52,7 +60,7 @@ def commit_acc(acc, tmp16, en, c):
 
 @njit(inline="always")
 def halves(vr, r, h):
-    """Big-endian halfword lanes of vr[r]: h[i] = bytes 2i (high) : 2i+1 (low)."""
+    """Big-endian halfword lanes of vr[r]: h[i] = bytes 2i (high) : 2i+1 (low), signed."""
     for i in range(64):
         h[i] = (np.int64(vr[r, 2 * i]) << 8) | (np.int64(vr[r, 2 * i + 1]) & 0xFF)
 
@@ -79,73 +87,203 @@ def words_to_acc16(m, tmp16):
         tmp16[2 * i + 1] = np.int16(m[i] & 0xFFFF)
 
 
-# ------------------------------------------------------------------ lane functions
+# ------------------------------------------------------------------ byte lanes
+# One small non-inlined kernel per op: LLVM vectorises a lone lane loop, but not the same
+# loop inlined into the big interpreter (int8 stores may alias the array descriptors
+# there), measured 20-50 ns against 100-200 ns per op. Each writes vr[rt, i] (a register or
+# the accumulator) only where en[i] == 1; lanes are independent, so d may alias a or b.
+
+
+@njit
+def k_addbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # (a + b) mod 2^8
+    for i in range(128):
+        m = np.int8(-en[i])
+        vr[rt, i] = (np.int8(vr[ra, i] + vr[rb, i]) & m) | (vr[rt, i] & ~m)
+
+
+@njit
+def k_subbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # (a - b) mod 2^8
+    for i in range(128):
+        m = np.int8(-en[i])
+        vr[rt, i] = (np.int8(vr[ra, i] - vr[rb, i]) & m) | (vr[rt, i] & ~m)
+
+
+@njit
+def k_addbfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # clamp(a + b, -128, 127)
+    for i in range(128):
+        m = np.int8(-en[i])
+        x = np.int16(vr[ra, i]) + np.int16(vr[rb, i])
+        vr[rt, i] = (np.int8(min(max(x, -128), 127)) & m) | (vr[rt, i] & ~m)
+
+
+@njit
+def k_subbfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # clamp(a - b, -128, 127): 0 - (-128) = 127
+    for i in range(128):
+        m = np.int8(-en[i])
+        x = np.int16(vr[ra, i]) - np.int16(vr[rb, i])
+        vr[rt, i] = (np.int8(min(max(x, -128), 127)) & m) | (vr[rt, i] & ~m)
+
+
+@njit
+def k_mulbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # low 8 bits of a*b
+    for i in range(128):
+        m = np.int8(-en[i])
+        vr[rt, i] = (np.int8(np.int16(vr[ra, i]) * np.int16(vr[rb, i])) & m) | (vr[rt, i] & ~m)
+
+
+@njit
+def k_mulbfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar):
+    # floor(2ab / 2^8) = floor(ab / 2^7) (arithmetic shift: toward -inf);
+    # only -128 * -128 (ab = 2^14) saturates, to 127
+    for i in range(128):
+        m = np.int8(-en[i])
+        x = (np.int16(vr[ra, i]) * np.int16(vr[rb, i])) >> 7
+        vr[rt, i] = (np.int8(min(x, 127)) & m) | (vr[rt, i] & ~m)
+
+
+@njit
+def k_mabm(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # upper 8 bits of (ACC + ab) mod 2^16
+    for i in range(128):
+        m = np.int8(-en[i])
+        s = np.int16(acc[i] + np.int16(vr[ra, i]) * np.int16(vr[rb, i]))
+        vr[rt, i] = (np.int8(s >> 8) & m) | (vr[rt, i] & ~m)
+
+
+@njit
+def k_mabfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # upper 8 bits of sat16(ACC + fract(ab))
+    for i in range(128):
+        m = np.int8(-en[i])
+        p = min(np.int32(vr[ra, i]) * np.int32(vr[rb, i]) * 2, 32767)  # 2*(-128)^2 saturates
+        s = min(max(np.int32(acc[i]) + p, -32768), 32767)
+        vr[rt, i] = (np.int8(s >> 8) & m) | (vr[rt, i] & ~m)
+
+
+@njit
+def k_addacbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # upper 8 bits of (ACC + a) mod 2^16
+    for i in range(128):
+        m = np.int8(-en[i])
+        s = np.int16(acc[i] + np.int16(vr[ra, i]))
+        vr[rt, i] = (np.int8(s >> 8) & m) | (vr[rt, i] & ~m)
+
+
+@njit
+def k_addacbfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # upper 8 bits of sat16(ACC + a)
+    for i in range(128):
+        m = np.int8(-en[i])
+        s = min(max(np.int32(acc[i]) + np.int32(vr[ra, i]), -32768), 32767)
+        vr[rt, i] = (np.int8(s >> 8) & m) | (vr[rt, i] & ~m)
+
+
+@njit
+def k_matacbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # ACC <- (ACC + ab) mod 2^16
+    for i in range(128):
+        m = np.int16(-en[i])
+        acc[i] = (np.int16(acc[i] + np.int16(vr[ra, i]) * np.int16(vr[rb, i])) & m) | (acc[i] & ~m)
+
+
+@njit
+def k_matacbfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # ACC <- sat16(ACC + fract(ab))
+    for i in range(128):
+        m = np.int16(-en[i])
+        p = min(np.int32(vr[ra, i]) * np.int32(vr[rb, i]) * 2, 32767)
+        s = np.int16(min(max(np.int32(acc[i]) + p, -32768), 32767))
+        acc[i] = (s & m) | (acc[i] & ~m)
+
+
+@njit
+def k_multacbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # ACC <- ab (fits 16 bits)
+    for i in range(128):
+        m = np.int16(-en[i])
+        acc[i] = (np.int16(np.int16(vr[ra, i]) * np.int16(vr[rb, i])) & m) | (acc[i] & ~m)
+
+
+@njit
+def k_multacbfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # ACC <- fract(ab) = 2ab, -128*-128 -> 32767
+    for i in range(128):
+        m = np.int16(-en[i])
+        s = np.int16(min(np.int32(vr[ra, i]) * np.int32(vr[rb, i]) * 2, 32767))
+        acc[i] = (s & m) | (acc[i] & ~m)
+
+
+@njit
+def k_mtacb(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # ACC <- sign_extend(a)
+    for i in range(128):
+        m = np.int16(-en[i])
+        acc[i] = (np.int16(vr[ra, i]) & m) | (acc[i] & ~m)
+
+
+@njit
+def k_mtacbf(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # ACC <- a * 2^8 (into the upper half)
+    for i in range(128):
+        m = np.int16(-en[i])
+        acc[i] = (np.int16(np.int16(vr[ra, i]) << 8) & m) | (acc[i] & ~m)
+
+
+@njit
+def k_addactacbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # ACC <- (ACC + a) mod 2^16
+    for i in range(128):
+        m = np.int16(-en[i])
+        acc[i] = (np.int16(acc[i] + np.int16(vr[ra, i])) & m) | (acc[i] & ~m)
+
+
+@njit
+def k_addactacbf(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # ACC <- sat16(ACC + a)
+    for i in range(128):
+        m = np.int16(-en[i])
+        s = np.int16(min(max(np.int32(acc[i]) + np.int32(vr[ra, i]), -32768), 32767))
+        acc[i] = (s & m) | (acc[i] & ~m)
+
+
+@njit
+def k_addtacb(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # ACC <- sign_extend(a) + sign_extend(b)
+    for i in range(128):
+        m = np.int16(-en[i])
+        acc[i] = (np.int16(np.int16(vr[ra, i]) + np.int16(vr[rb, i])) & m) | (acc[i] & ~m)
+
+
+# ------------------------------------------------------------------ halfword lanes
 @njit(inline="always")
-def sat(x, lo, hi):
-    # add_sat of the guide: clamp to [lo, hi] (np.minimum/np.maximum vectorise)
-    return np.minimum(np.maximum(x, lo), hi)
-
-
-@njit(inline="always")
-def fract_product(a, b, n):
-    """mult_sat_fract: 2*a*b (2n bit); only -2^(n-1) * -2^(n-1) saturates to 2^(2n-1)-1."""
-    p = 2 * a * b
-    return p - (p == (np.int64(1) << (2 * n - 1)))
-
-
-@njit(inline="always")
-def lane_op(op, a, b, m, n):
-    """Result of one lane of an arithmetic op (n = 8 or 16) as int64.
-
-    For ops writing a register: the n-bit result (wrapping is done by the caller's cast);
-    for ops writing the accumulator: the 2n-bit result (wrapped by the caller's cast).
-    """
-    lo = -(np.int64(1) << (n - 1))
-    hi = (np.int64(1) << (n - 1)) - 1
-    lo2 = -(np.int64(1) << (2 * n - 1))
-    hi2 = (np.int64(1) << (2 * n - 1)) - 1
-    if op == isa.ADDBM or op == isa.ADDHM:
-        return a + b  # mod 2^n by the cast
-    if op == isa.ADDBFS or op == isa.ADDHFS:
-        return sat(a + b, lo, hi)
-    if op == isa.SUBBM or op == isa.SUBHM:
+def half_lane(op, a, b, m):
+    """One halfword lane (int64 in, int64 out): n-bit result for register ops, 32-bit
+    result for accumulator ops (both wrapped by the caller's packing)."""
+    if op == isa.ADDHM:
+        return a + b
+    if op == isa.SUBHM:
         return a - b
-    if op == isa.SUBBFS or op == isa.SUBHFS:
-        return sat(a - b, lo, hi)  # so byte 0 - (-128) = 127
-    if op == isa.MULBM or op == isa.MULHM:
-        return a * b  # low n bits by the cast
-    if op == isa.MULBFS or op == isa.MULHFS:
-        return fract_product(a, b, n) >> n  # floor(a*b / 2^(n-1)), toward -inf
-    if op == isa.MABM or op == isa.MAHM:
-        s = (m + a * b) & ((np.int64(1) << (2 * n)) - 1)  # (ACC + a*b) mod 2^2n
-        s = s - ((s >> (2 * n - 1)) << (2 * n))  # as signed 2n-bit
-        return s >> n  # upper n bits
-    if op == isa.MABFS or op == isa.MAHFS:
-        return sat(m + fract_product(a, b, n), lo2, hi2) >> n
-    if op == isa.MATACBM or op == isa.MATACHM:
-        return m + a * b  # mod 2^2n by the cast
-    if op == isa.MATACBFS or op == isa.MATACHFS:
-        return sat(m + fract_product(a, b, n), lo2, hi2)
-    if op == isa.MULTACBM or op == isa.MULTACHM:
+    if op == isa.ADDHFS:
+        return min(max(a + b, -32768), 32767)
+    if op == isa.SUBHFS:
+        return min(max(a - b, -32768), 32767)
+    if op == isa.MULHM:
         return a * b
-    if op == isa.MULTACBFS or op == isa.MULTACHFS:
-        return fract_product(a, b, n)
-    if op == isa.MTACB or op == isa.MTACH:
-        return a  # sign extended
-    if op == isa.MTACBF or op == isa.MTACHF:
-        return a << n  # into the upper half
-    if op == isa.ADDACTACBM or op == isa.ADDACTACHM:
+    if op == isa.MULHFS:  # floor(ab / 2^15); -32768^2 saturates to 32767
+        return min((a * b) >> 15, 32767)
+    p = min(2 * a * b, 2147483647)  # fract(ab), 32 bit, saturating
+    if op == isa.MAHM:  # upper 16 bits of (ACC + ab) mod 2^32
+        return np.int64(np.int32(m + a * b)) >> 16
+    if op == isa.MAHFS:
+        return min(max(m + p, -2147483648), 2147483647) >> 16
+    if op == isa.MATACHM:
+        return m + a * b
+    if op == isa.MATACHFS:
+        return min(max(m + p, -2147483648), 2147483647)
+    if op == isa.MULTACHM:
+        return a * b
+    if op == isa.MULTACHFS:
+        return p
+    if op == isa.MTACH:
+        return a
+    if op == isa.MTACHF:
+        return a << 16
+    if op == isa.ADDACTACHM:
         return m + a
-    if op == isa.ADDACTACBF or op == isa.ADDACTACHF:
-        return sat(m + a, lo2, hi2)
-    if op == isa.ADDACBM or op == isa.ADDACHM:
-        s = (m + a) & ((np.int64(1) << (2 * n)) - 1)
-        s = s - ((s >> (2 * n - 1)) << (2 * n))
-        return s >> n
-    if op == isa.ADDACBFS or op == isa.ADDACHFS:
-        return sat(m + a, lo2, hi2) >> n
-    # ADDTACB / ADDTACH
-    return a + b
+    if op == isa.ADDACTACHF:
+        return min(max(m + a, -2147483648), 2147483647)
+    if op == isa.ADDACHM:
+        return np.int64(np.int32(m + a)) >> 16
+    if op == isa.ADDACHFS:
+        return min(max(m + a, -2147483648), 2147483647) >> 16
+    return a + b  # ADDTACH
 
 
 @njit(inline="always")
@@ -169,104 +307,194 @@ def is_halfword(op):
 
 
 @njit
-def arith(op, vr, acc, rt, ra, rb, c, en, tmp, tmp16, ha, hb, hm):
-    """Execute one arithmetic / accumulator vector op (opcodes ADDBM..ADDTACH)."""
-    to_acc = writes_acc(op)
-    if not is_halfword(op):
-        if to_acc:
-            for i in range(128):
-                tmp16[i] = np.int16(lane_op(op, np.int64(vr[ra, i]), np.int64(vr[rb, i]),
-                                            np.int64(acc[i]), 8))
-            commit_acc(acc, tmp16, en, c)
-        else:
-            for i in range(128):
-                tmp[i] = np.int8(lane_op(op, np.int64(vr[ra, i]), np.int64(vr[rb, i]),
-                                         np.int64(acc[i]), 8) & 0xFF)
-            commit_bytes(vr, rt, tmp, en, c)
-        return
+def k_halfword(vr, acc, vcr, rt, ra, rb, en, op, scalar):
+    """All halfword arithmetic / accumulator ops: less frequent, one generic kernel with
+    the lane function branching per lane (scalar code, about 0.3 us per op)."""
+    ha = np.empty(64, np.int64)
+    hb = np.empty(64, np.int64)
+    hm = np.empty(64, np.int64)
+    tmp = np.empty(128, np.int8)
+    tmp16 = np.empty(128, np.int16)
     halves(vr, ra, ha)
     halves(vr, rb, hb)
     acc_words(acc, hm)
-    if to_acc:
-        for i in range(64):
-            hm[i] = lane_op(op, ha[i], hb[i], hm[i], 16)
+    for i in range(64):
+        hm[i] = half_lane(op, ha[i], hb[i], hm[i])
+    if writes_acc(op):
         words_to_acc16(hm, tmp16)
-        commit_acc(acc, tmp16, en, c)
+        commit_acc(acc, tmp16, en, 1)
     else:
-        for i in range(64):
-            hm[i] = lane_op(op, ha[i], hb[i], hm[i], 16)
         halves_to_bytes(hm, tmp)
-        commit_bytes(vr, rt, tmp, en, c)
+        for i in range(128):
+            m = np.int8(-en[i])
+            vr[rt, i] = (tmp[i] & m) | (vr[rt, i] & ~m)
 
 
 @njit
-def permute(op, vr, vcr, rt, ra, rb, c, imm, scalar, en, tmp, ha, hb):
-    """Compare, select, shift, splat, pack and unpack (opcodes CMPB..UPCKBR)."""
-    if op == isa.CMPB:
+def k_cmpb(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # flags per byte lane: gt, lt, eq against zero
+    for i in range(128):
+        x = vr[ra, i]
+        vcr[i] = (np.uint8(x > 0) * isa.FLAG_GT) | (np.uint8(x < 0) * isa.FLAG_LT) | (
+            np.uint8(x == 0) * isa.FLAG_EQ)
+
+
+@njit
+def k_cmph(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # per halfword, set on both of its bytes
+    for i in range(64):
+        x = (np.int32(vr[ra, 2 * i]) << 8) | (np.int32(vr[ra, 2 * i + 1]) & 0xFF)
+        f = (np.uint8(x > 0) * isa.FLAG_GT) | (np.uint8(x < 0) * isa.FLAG_LT) | (
+            np.uint8(x == 0) * isa.FLAG_EQ)
+        vcr[2 * i] = f
+        vcr[2 * i + 1] = f
+
+
+@njit
+def k_sel(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # per byte lane: b where the condition holds, else a
+    for i in range(128):
+        m = np.int8(-en[i])
+        vr[rt, i] = (vr[rb, i] & m) | (vr[ra, i] & ~m)
+
+
+@njit
+def k_shb(vr, acc, vcr, rt, ra, rb, en, imm, scalar):
+    if imm < 16:  # left, zero fill; bits shifted out are lost
         for i in range(128):
-            a = vr[ra, i]
-            vcr[i] = (np.uint8(a > 0) * isa.FLAG_GT) | (np.uint8(a < 0) * isa.FLAG_LT) | (
-                np.uint8(a == 0) * isa.FLAG_EQ)
-    elif op == isa.CMPH:
-        halves(vr, ra, ha)
-        for i in range(64):
-            a = ha[i]
-            f = (np.uint8(a > 0) * isa.FLAG_GT) | (np.uint8(a < 0) * isa.FLAG_LT) | (
-                np.uint8(a == 0) * isa.FLAG_EQ)
-            vcr[2 * i] = f  # a halfword compare sets both of its bytes
-            vcr[2 * i + 1] = f
+            vr[rt, i] = np.int8((np.int16(vr[ra, i]) << imm) & 0xFF)
+    else:  # 16..31 encode -16..-1: logical right by 32 - imm
+        s = 32 - imm
+        for i in range(128):
+            vr[rt, i] = np.int8((np.int16(vr[ra, i]) & 0xFF) >> s)
+
+
+@njit
+def k_shh(vr, acc, vcr, rt, ra, rb, en, imm, scalar):
+    for i in range(64):
+        h = ((np.int32(vr[ra, 2 * i]) & 0xFF) << 8) | (np.int32(vr[ra, 2 * i + 1]) & 0xFF)  # 0..65535
+        r = (h << imm) if imm < 16 else (h >> (32 - imm))
+        vr[rt, 2 * i] = np.int8((r >> 8) & 0xFF)
+        vr[rt, 2 * i + 1] = np.int8(r & 0xFF)
+
+
+@njit
+def k_splatb(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # low byte of RA
+    v = np.int8(scalar & 0xFF)
+    for i in range(128):
+        vr[rt, i] = v
+
+
+@njit
+def k_splath(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # low halfword of RA, big-endian
+    hi = np.int8((scalar >> 8) & 0xFF)
+    lo = np.int8(scalar & 0xFF)
+    for i in range(64):
+        vr[rt, 2 * i] = hi
+        vr[rt, 2 * i + 1] = lo
+
+
+@njit
+def k_pack(vr, acc, vcr, rt, ra, rb, en, off, scalar):
+    # per 128-bit slice: the upper (off 0) or lower (off 1) bytes of a's 8 halfwords,
+    # then of b's 8 halfwords
+    tmp = np.empty(128, np.int8)
+    for s in range(8):
+        for j in range(8):
+            tmp[16 * s + j] = vr[ra, 16 * s + 2 * j + off]
+            tmp[16 * s + 8 + j] = vr[rb, 16 * s + 2 * j + off]
+    for i in range(128):
+        vr[rt, i] = tmp[i]
+
+
+@njit
+def k_unpack(vr, acc, vcr, rt, ra, rb, en, off, scalar):
+    # per slice: halfword j <- (a byte off+j, b byte off+j); off 0 left, 8 right
+    tmp = np.empty(128, np.int8)
+    for s in range(8):
+        for j in range(8):
+            tmp[16 * s + 2 * j] = vr[ra, 16 * s + off + j]
+            tmp[16 * s + 2 * j + 1] = vr[rb, 16 * s + off + j]
+    for i in range(128):
+        vr[rt, i] = tmp[i]
+
+
+@njit
+def vexec(op, vr, acc, vcr, rt, ra, rb, imm, scalar, en):
+    """Execute one of the FAST_OPS on registers rt, ra, rb. Its kernels are small enough
+    for LLVM to inline and vectorise; this function must call nothing else (a real call
+    passing arrays here made every kernel about 10x slower, measured)."""
+    if op == isa.ADDBM:
+        k_addbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+    elif op == isa.ADDBFS:
+        k_addbfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+    elif op == isa.SUBBM:
+        k_subbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+    elif op == isa.SUBBFS:
+        k_subbfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+    elif op == isa.MULBM:
+        k_mulbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+    elif op == isa.CMPB:
+        k_cmpb(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
     elif op == isa.SEL:
-        # per byte lane: VRB where the condition holds, else VRA (always bytewise)
-        for i in range(128):
-            m = np.int8(-en[i])
-            tmp[i] = (vr[rb, i] & m) | (vr[ra, i] & ~m)
-        for i in range(128):
-            vr[rt, i] = tmp[i]
+        k_sel(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
     elif op == isa.SHB:
-        if imm < 16:  # left, zero fill; bits shifted out are lost
-            for i in range(128):
-                tmp[i] = np.int8((np.int64(vr[ra, i]) << imm) & 0xFF)
-        else:  # 16..31 encode -16..-1: logical right by 32 - imm
-            s = 32 - imm
-            for i in range(128):
-                tmp[i] = np.int8((np.int64(vr[ra, i]) & 0xFF) >> s)
-        for i in range(128):
-            vr[rt, i] = tmp[i]
-    elif op == isa.SHH:
-        halves(vr, ra, ha)
-        if imm < 16:
-            for i in range(64):
-                hb[i] = ha[i] << imm
-        else:
-            s = 32 - imm
-            for i in range(64):
-                hb[i] = (ha[i] & 0xFFFF) >> s
-        halves_to_bytes(hb, tmp)
-        for i in range(128):
-            vr[rt, i] = tmp[i]
+        k_shb(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
     elif op == isa.SPLATB:
-        v = np.int8(scalar & 0xFF)
-        for i in range(128):
-            vr[rt, i] = v
+        k_splatb(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+    elif op == isa.ADDACBM:
+        k_addacbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+    elif op == isa.ADDACBFS:
+        k_addacbfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+    elif op == isa.MATACBM:
+        k_matacbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+    elif op == isa.MULTACBM:
+        k_multacbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+    elif op == isa.MTACB:
+        k_mtacb(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+    elif op == isa.MTACBF:
+        k_mtacbf(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+    elif op == isa.ADDACTACBM:
+        k_addactacbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+    elif op == isa.ADDACTACBF:
+        k_addactacbf(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+    elif op == isa.ADDTACB:
+        k_addtacb(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+    elif op == isa.CMPH:
+        k_cmph(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
     elif op == isa.SPLATH:
-        hi = np.int8((scalar >> 8) & 0xFF)
-        lo = np.int8(scalar & 0xFF)
-        for i in range(64):
-            vr[rt, 2 * i] = hi
-            vr[rt, 2 * i + 1] = lo
-    elif op == isa.PCKBU or op == isa.PCKBL:
-        off = 0 if op == isa.PCKBU else 1  # upper byte = byte 2i, lower = byte 2i+1
-        for s in range(8):
-            for j in range(8):
-                tmp[16 * s + j] = vr[ra, 16 * s + 2 * j + off]
-                tmp[16 * s + 8 + j] = vr[rb, 16 * s + 2 * j + off]
-        for i in range(128):
-            vr[rt, i] = tmp[i]
-    else:  # UPCKBL / UPCKBR
-        off = 0 if op == isa.UPCKBL else 8
-        for s in range(8):
-            for j in range(8):
-                tmp[16 * s + 2 * j] = vr[ra, 16 * s + off + j]
-                tmp[16 * s + 2 * j + 1] = vr[rb, 16 * s + off + j]
-        for i in range(128):
-            vr[rt, i] = tmp[i]
+        k_splath(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+
+
+FAST_OPS = np.zeros(isa.N_OPS, dtype=np.bool_)
+for _op in (isa.ADDBM, isa.ADDBFS, isa.SUBBM, isa.SUBBFS, isa.MULBM, isa.CMPB, isa.SEL,
+            isa.SHB, isa.SPLATB, isa.ADDACBM, isa.ADDACBFS, isa.MATACBM, isa.MULTACBM,
+            isa.MTACB, isa.MTACBF, isa.ADDACTACBM, isa.ADDACTACBF, isa.ADDTACB, isa.CMPH,
+            isa.SPLATH):
+    FAST_OPS[_op] = True
+
+
+@njit
+def vexec_slow(op, vr, acc, vcr, rt, ra, rb, imm, scalar, en):
+    """The vector ALU ops not in FAST_OPS: kernels that LLVM does not inline (fractional
+    multiplies and 2n-bit products, pack/unpack, halfword arithmetic); with them in
+    ``vexec`` every kernel there ran about 10x slower (measured)."""
+    if op == isa.MULBFS:
+        k_mulbfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+    elif op == isa.MABM:
+        k_mabm(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+    elif op == isa.MABFS:
+        k_mabfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+    elif op == isa.MATACBFS:
+        k_matacbfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+    elif op == isa.MULTACBFS:
+        k_multacbfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+    elif op == isa.SHH:
+        k_shh(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+    elif op == isa.PCKBU:
+        k_pack(vr, acc, vcr, rt, ra, rb, en, 0, scalar)
+    elif op == isa.PCKBL:
+        k_pack(vr, acc, vcr, rt, ra, rb, en, 1, scalar)
+    elif op == isa.UPCKBL:
+        k_unpack(vr, acc, vcr, rt, ra, rb, en, 0, scalar)
+    elif op == isa.UPCKBR:
+        k_unpack(vr, acc, vcr, rt, ra, rb, en, 8, scalar)
+    else:  # the halfword arithmetic and accumulator ops
+        k_halfword(vr, acc, vcr, rt, ra, rb, en, op, scalar)
