@@ -8,7 +8,8 @@ traces with rebasing, column-major causal store, pooled Poisson events).
 
 One step k covers [k dt, (k+1) dt) of hardware time:
 
-1. timer events due at t = k dt call ``ppu_fn`` (the PPU sees the state at t);
+1. timer events due at t = k dt call ``ppu_fn`` for every (instance, hemisphere)
+   (the PPU sees the state at t);
 2. the step's events are collected (spikes routed from the previous step, explicit
    input events, regular background sources, the pooled Poisson generator) and
    delivered: label -> driver, row, 6-bit address; each synapse whose label matches adds
@@ -18,6 +19,14 @@ One step k covers [k dt, (k+1) dt) of hardware time:
    refractory) spikes at (k+1) dt, resets, counts, is recorded, its causal column pairs
    the spike with each synapse's last matching pre spike, and its output label (if
    routed) is delivered at the start of step k+1, i.e. at the spike time.
+
+Layout of the loop (PERFORMANCE-NOTES 2, 3): time is the outer loop; inside a step,
+events are handled per (instance, hemisphere), sparsely, and the neuron update is one
+flat loop over all neurons of all instances in the range, so it vectorises across
+instances as well (a batch of 3-neuron agents fills SIMD lanes like one big chip).
+A call handles a contiguous range [w0, w1) of flat (instance, hemisphere) indices
+b * H + h; threads take disjoint ranges and never synchronise (hemispheres are
+independent).
 
 Correlation traces are separable (PERFORMANCE-NOTES 4): a pre spike at t_p stores
 ``A = exp(k0 t_p)`` per (row, address); at a post spike at t, ``A exp(-k0 t) =
@@ -34,6 +43,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+SCAN_BLOCK = 32  # spike search: neurons per block sum
 EVENT_CAP = 4096  # events delivered per step and hemisphere (inputs validated against it)
 REBASE_TAUS = 30.0
 F0 = np.float32(0.0)
@@ -71,26 +81,28 @@ def _exp_neg(u):
 
 
 @njit(cache=True)
-def _uniform_rows(lab, apre, tpre, out_uni, out_a_row, out_t_row):
-    """True if every row's synapses share one label; then ``out_uni[r]`` is it and
-    ``out_a_row``, ``out_t_row`` the row's pre trace (copied from the (row, address)
-    tables). Uniform rows (the common case) let the causal update run contiguously."""
-    R, N = lab.shape
+def _uniform_rows(lab2, apre2, tpre2, f, R, out_uni, out_a_row, out_t_row):
+    """True if every row of (instance, hemisphere) ``f`` has one label on all its
+    synapses; then ``out_uni[f, r]`` is it and ``out_a_row[f, r]``, ``out_t_row[f, r]``
+    the row's pre trace, copied from the (row, address) tables. Uniform rows (the
+    common case) let the causal update run over contiguous per-row traces."""
+    N = lab2.shape[1]
     for r in range(R):
-        first = lab[r, 0]
+        fr = f * R + r
+        first = lab2[fr, 0]
         for n in range(1, N):
-            if lab[r, n] != first:
+            if lab2[fr, n] != first:
                 return False
-        out_uni[r] = first
-        out_a_row[r] = apre[r, first]
-        out_t_row[r] = tpre[r, first]
+        out_uni[f, r] = first
+        out_a_row[f, r] = apre2[fr, first]
+        out_t_row[f, r] = tpre2[fr, first]
     return True
 
 
 @njit(cache=True, nogil=True)
-def run_kernel(work, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
+def run_kernel(w0, w1, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
                neu, syn, wiring, src, port, dyn, rec, ppu_fn, ppu_ctx):
-    """Advance the (instance, hemisphere) pairs ``work`` (flat index b * H + h) from
+    """Advance the flat (instance, hemisphere) pairs ``w0 <= b * H + h < w1`` from
     global step ``step0`` by ``n_steps``. Writes only into ``port``, ``dyn`` and ``rec``
     (and whatever ``ppu_fn`` writes into ``ppu_ctx``). Tuple layouts: see state.py."""
     (p_mem, p_exc, p_inh, c_exc, c_inh, v_leak, v_thresh, off_term, noise_step,
@@ -106,300 +118,355 @@ def run_kernel(work, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
     spk_step, spk_nrn, spk_count, tr_idx, tr_every, tr_step0, trace = rec
     corr_on, noise_on, adex_on = flags[0] != 0, flags[1] != 0, flags[2] != 0
 
-    H = v.shape[1]
-    R = weights.shape[2]
-    N = v.shape[2]
+    B, H, R, N = weights.shape
+    BH = B * H
+    # flat views, made once: neurons (B*H*N,), rows (B*H*R, N), columns (B*H*N, R)
+    V, REF, VR, RS = v.reshape(-1), ref.reshape(-1), v_reset.reshape(-1), ref_steps.reshape(-1)
+    IE, II, WA, RNG = i_exc.reshape(-1), i_inh.reshape(-1), w_ad.reshape(-1), rng_n.reshape(-1)
+    PM, PE, PI = p_mem.reshape(-1), p_exc.reshape(-1), p_inh.reshape(-1)
+    CE, CI, VL = c_exc.reshape(-1), c_inh.reshape(-1), v_leak.reshape(-1)
+    TH, OFF, NS = v_thresh.reshape(-1), off_term.reshape(-1), noise_step.reshape(-1)
+    PW, AT, BJ = p_w.reshape(-1), a_term.reshape(-1), b_jump.reshape(-1)
+    DT_, VX = delta_t.reshape(-1), v_exp.reshape(-1)
+    RATE, OVF = rate.reshape(-1), overflow.reshape(-1)
+    TPOST, BPOST = tpost.reshape(-1), bpost.reshape(-1)
+    W2, LAB2, G2 = weights.reshape(BH * R, N), labels.reshape(BH * R, N), gain.reshape(BH * R, N)
+    ACA2, ETA2, DLA2 = (acausal.reshape(BH * R, N), eta_a.reshape(BH * R, N),
+                        dlt_a.reshape(BH * R, N))
+    CAU2, ETC2, DLC2 = (causal.reshape(BH * N, R), eta_c.reshape(BH * N, R),
+                        dlt_c.reshape(BH * N, R))
+    LABT2 = labels_t.reshape(BH * N, R)
+    APRE2, TPRE2 = apre.reshape(BH * R, 64), tpre.reshape(BH * R, 64)
+    BSTEP, NPEND, PEB, RNGS = (base_step.reshape(-1), pend_count.reshape(-1),
+                               pois_e.reshape(-1), rng_s.reshape(-1))
+    PEND2, NSPK, ROWEV = pend.reshape(BH, N), spk_count.reshape(-1), row_events.reshape(-1)
+    SPKS, SPKN = spk_step.reshape(BH, -1), spk_nrn.reshape(BH, -1)
+
     n_reg = reg_label.shape[1]
     n_timer = timer_steps.shape[0]
     cap = spk_step.shape[2]
     n_tr = tr_idx.shape[0]
     t_slots = trace.shape[3]
+    n_cum = pois_cum.shape[1]
     k_cf = np.float32(k_c)
     k_af = np.float32(k_a)
     rebase_us = REBASE_TAUS / max(k_c, k_a)
+    d_c = np.exp(dt * k_c)
+    d_a = np.exp(dt * k_a)
     evbuf = np.empty(EVENT_CAP, np.int64)
-    spiked = np.empty(N, np.int64)
-    sflag = np.zeros(N, np.float32)
-    ap_now = F0
-    ga = F0
-    a_row = np.zeros(R, np.float32)  # uniform rows: the row's pre trace factor and time
-    t_row = np.zeros(R, np.float32)
-    uni = np.zeros(R, np.int64)
+    i0 = w0 * N
+    i1 = w1 * N
+    sflag = np.zeros(BH * N, np.float32)
+    # neuron-loop views of the range, indexed from 0: a signed offset index (i0 + i)
+    # would keep numba's negative-index check in the loop and stop vectorisation (10x)
+    nloc = i1 - i0
+    lV, lREF, lVR, lRS = V[i0:i1], REF[i0:i1], VR[i0:i1], RS[i0:i1]
+    lIE, lII, lWA, lRNG = IE[i0:i1], II[i0:i1], WA[i0:i1], RNG[i0:i1]
+    lPM, lPE, lPI, lCE, lCI = PM[i0:i1], PE[i0:i1], PI[i0:i1], CE[i0:i1], CI[i0:i1]
+    lVL, lTH, lOFF, lNS = VL[i0:i1], TH[i0:i1], OFF[i0:i1], NS[i0:i1]
+    lPW, lAT, lDT, lVX = PW[i0:i1], AT[i0:i1], DT_[i0:i1], VX[i0:i1]
+    lSF = sflag[i0:i1]
+    NU = np.uint64(N)
+    RU = np.uint64(R)
+    uni = np.zeros((BH, R), np.int64)
+    a_row = np.zeros((BH, R), np.float32)  # uniform rows: each row's pre trace factor
+    t_row = np.zeros((BH, R), np.float32)  # and time
+    uniform = np.zeros(BH, np.bool_)
+    e_ptr = np.zeros(BH, np.int64)
+    for f in range(w0, w1):
+        uniform[f] = _uniform_rows(LAB2, APRE2, TPRE2, f, R, uni, a_row, t_row)
+        p = ev_off[f]
+        while p < ev_off[f + 1] and ev_step[p] < step0:
+            p += 1
+        e_ptr[f] = p
+    t_ptr = 0
+    while t_ptr < n_timer and timer_steps[t_ptr] < step0:
+        t_ptr += 1
+    # the time base (shared: every pair of a state has lived through the same steps)
+    bstep = BSTEP[w0] if w1 > w0 else step0
+    t0 = (step0 - bstep) * dt
+    e_c = np.exp(t0 * k_c)  # exp(k t) at the current step: one multiplication per step
+    e_a = np.exp(t0 * k_a)
 
-    for wi in range(work.shape[0]):
-        flat = work[wi]
-        b = flat // H
-        h = flat - b * H
-        # 1-d / 2-d views of this (instance, hemisphere), once: loops over them vectorise
-        W, LAB, LABT = weights[b, h], labels[b, h], labels_t[b, h]
-        CAU, ACA, G = causal[b, h], acausal[b, h], gain[b, h]
-        ETC, DLC, ETA, DLA = eta_c[b, h], dlt_c[b, h], eta_a[b, h], dlt_a[b, h]
-        V, REF, VR, RS = v[b, h], ref[b, h], v_reset[b, h], ref_steps[b, h]
-        IE, II, WA, RNG = i_exc[b, h], i_inh[b, h], w_ad[b, h], rng_n[b, h]
-        PM, PE, PI, CE, CI = p_mem[b, h], p_exc[b, h], p_inh[b, h], c_exc[b, h], c_inh[b, h]
-        VL, TH, OFF, NS = v_leak[b, h], v_thresh[b, h], off_term[b, h], noise_step[b, h]
-        TPRE, APRE, TPOST, BPOST = tpre[b, h], apre[b, h], tpost[b, h], bpost[b, h]
-        SIGN, OUT, PEND = row_sign[h], out_label[h], pend[b, h]
-        RATE, OVF = rate[b, h], overflow[b, h]
-        e_ptr = ev_off[flat]
-        e_end = ev_off[flat + 1]
-        while e_ptr < e_end and ev_step[e_ptr] < step0:
-            e_ptr += 1
-        t_ptr = 0
-        while t_ptr < n_timer and timer_steps[t_ptr] < step0:
+    for k in range(n_steps + 1):
+        gs = step0 + k
+        while t_ptr < n_timer and timer_steps[t_ptr] == gs:
+            for f in range(w0, w1):
+                b = f // H
+                ppu_fn(ppu_ctx, port, b, f - b * H, gs * dt)
+                uniform[f] = _uniform_rows(LAB2, APRE2, TPRE2, f, R, uni, a_row, t_row)
             t_ptr += 1
-        uniform = _uniform_rows(LAB, APRE, TPRE, uni, a_row, t_row)
-        lam = pois_total[h]
-        cum = pois_cum[h]
-        n_cum = cum.shape[0]
-        for k in range(n_steps + 1):
-            gs = step0 + k
-            while t_ptr < n_timer and timer_steps[t_ptr] == gs:
-                ppu_fn(ppu_ctx, port, b, h, gs * dt)
-                t_ptr += 1
-                uniform = _uniform_rows(LAB, APRE, TPRE, uni, a_row, t_row)  # labels may change
-            if k == n_steps:
-                break
-            trel64 = (gs - base_step[b, h]) * dt
-            if corr_on and trel64 > rebase_us:
-                # move the time base to now: A *= exp(-k0 t), times -= t
-                gc = np.float32(np.exp(-trel64 * k_c))
-                ga = np.float32(np.exp(-trel64 * k_a))
-                tshift = np.float32(trel64)
+        if k == n_steps:
+            break
+        trel64 = (gs - bstep) * dt
+        if corr_on and trel64 > rebase_us:
+            # move the time base to now: A *= exp(-k0 t), times -= t
+            gc = np.float32(np.exp(-trel64 * k_c))
+            ga = np.float32(np.exp(-trel64 * k_a))
+            tshift = np.float32(trel64)
+            for fr in range(w0 * R, w1 * R):
+                for a in range(64):
+                    APRE2[fr, a] *= gc
+                    TPRE2[fr, a] -= tshift
+            for f in range(w0, w1):
                 for r in range(R):
-                    for a in range(64):
-                        APRE[r, a] *= gc
-                        TPRE[r, a] -= tshift
-                for n in range(N):
-                    BPOST[n] *= ga
-                    TPOST[n] -= tshift
-                for r in range(R):
-                    a_row[r] *= gc
-                    t_row[r] -= tshift
-                base_step[b, h] = gs
-                trel64 = 0.0
-            trel = np.float32(trel64)
+                    a_row[f, r] *= gc
+                    t_row[f, r] -= tshift
+            for i in range(i0, i1):
+                BPOST[i] *= ga
+                TPOST[i] -= tshift
+            bstep = gs
+            trel64 = 0.0
+            e_c = 1.0
+            e_a = 1.0
+        trel = np.float32(trel64)
+        ga = np.float32(1.0 / e_a)
+        ap_now = np.float32(e_c)
 
-            # ---- 2. collect this step's events
+        # ---- 2. per (instance, hemisphere): collect this step's events, deliver them
+        for f in range(w0, w1):
+            b = f // H
+            h = f - b * H
             nev = 0
-            for i in range(pend_count[b, h]):
-                lab = OUT[PEND[i]]
+            for i in range(NPEND[f]):
+                lab = out_label[h, PEND2[f, i]]
                 if lab >= 0:
                     evbuf[nev] = lab
                     nev += 1
-            pend_count[b, h] = 0
-            while e_ptr < e_end and ev_step[e_ptr] == gs and nev < EVENT_CAP:
-                evbuf[nev] = ev_label[e_ptr]
+            NPEND[f] = 0
+            p = e_ptr[f]
+            pend_end = ev_off[f + 1]
+            while p < pend_end and ev_step[p] == gs and nev < EVENT_CAP:
+                evbuf[nev] = ev_label[p]
                 nev += 1
-                e_ptr += 1
+                p += 1
+            e_ptr[f] = p
             for j in range(n_reg):
                 d = gs - reg_first[h, j]
                 if d >= 0 and d % reg_period[h, j] == 0 and nev < EVENT_CAP:
                     evbuf[nev] = reg_label[h, j]
                     nev += 1
+            lam = pois_total[h]
             if lam > 0.0:
                 # pooled Poisson: a unit-exponential budget spent at lam events per step
-                e = pois_e[b, h]
-                rem = lam
-                if e <= rem:
-                    st = rng_s[b, h]
+                e = PEB[f]
+                if e > lam:
+                    PEB[f] = e - lam
+                else:
+                    rem = lam
+                    st = RNGS[f]
                     while e <= rem and nev < EVENT_CAP:
                         rem -= e
                         st, z = splitmix64(st)
                         st, z2 = splitmix64(st)
-                        j = np.searchsorted(cum, uniform01(z) * lam)
-                        if j >= n_cum:
-                            j = n_cum - 1
-                        evbuf[nev] = pois_label[h, j]
+                        # source: first j with cum[j] > x (binary search, no array view)
+                        x = uniform01(z) * lam
+                        lo = 0
+                        hi = n_cum - 1
+                        while lo < hi:
+                            mid = (lo + hi) >> 1
+                            if pois_cum[h, mid] < x:
+                                lo = mid + 1
+                            else:
+                                hi = mid
+                        evbuf[nev] = pois_label[h, lo]
                         nev += 1
                         e = -np.log(uniform01(z2))
-                    rng_s[b, h] = st
-                pois_e[b, h] = e - rem
-
-            # ---- deliver: label -> row, address; matching synapses only
-            if corr_on and nev > 0:
-                ga = np.float32(np.exp(-trel64 * k_a))
-                ap_now = np.float32(np.exp(trel64 * k_c))
+                    RNGS[f] = st
+                    PEB[f] = e - rem
+            if nev == 0:
+                continue
+            nb = np.uint64(f * N)
             for j in range(nev):
                 lab = evbuf[j]
                 r = 2 * (lab >> 7) + ((lab >> 6) & 1)
                 addr = np.uint8(lab & 63)
                 if r >= R:
                     continue
-                row_events[b, h, r] += 1
-                if uniform:
+                fr = f * R + r
+                ROWEV[fr] += 1
+                if uniform[f]:
                     # every synapse of the row has label uni[r]: all or none match
-                    if uni[r] != addr:
+                    if uni[f, r] != addr:
                         continue
-                    Wr, Gr = W[r], G[r]
-                    if SIGN[r] > 0:
-                        for n in range(N):
-                            IE[n] += np.float32(Wr[n]) * Gr[n]
+                    if row_sign[h, r] > 0:
+                        for n in range(NU):
+                            IE[nb + n] += np.float32(W2[fr, n]) * G2[fr, n]
                     else:
-                        for n in range(N):
-                            II[n] += np.float32(Wr[n]) * Gr[n]
+                        for n in range(NU):
+                            II[nb + n] += np.float32(W2[fr, n]) * G2[fr, n]
                     if corr_on:
-                        Ar, Er, Dr = ACA[r], ETA[r], DLA[r]
-                        for n in range(N):
-                            u = Dr[n] * ((trel - TPOST[n]) * k_af)
-                            Ar[n] += Er[n] * (BPOST[n] * ga * _exp_neg(u))
-                        a_row[r] = ap_now
-                        t_row[r] = trel
+                        for n in range(NU):
+                            u = DLA2[fr, n] * ((trel - TPOST[nb + n]) * k_af)
+                            ACA2[fr, n] += ETA2[fr, n] * (BPOST[nb + n] * ga * _exp_neg(u))
+                        a_row[f, r] = ap_now
+                        t_row[f, r] = trel
                 else:
-                    Wr, Lr, Gr = W[r], LAB[r], G[r]
-                    if SIGN[r] > 0:
-                        for n in range(N):
-                            m = np.float32(Lr[n] == addr)
-                            IE[n] += m * (np.float32(Wr[n]) * Gr[n])
+                    if row_sign[h, r] > 0:
+                        for n in range(NU):
+                            m = np.float32(LAB2[fr, n] == addr)
+                            IE[nb + n] += m * (np.float32(W2[fr, n]) * G2[fr, n])
                     else:
-                        for n in range(N):
-                            m = np.float32(Lr[n] == addr)
-                            II[n] += m * (np.float32(Wr[n]) * Gr[n])
+                        for n in range(NU):
+                            m = np.float32(LAB2[fr, n] == addr)
+                            II[nb + n] += m * (np.float32(W2[fr, n]) * G2[fr, n])
                     if corr_on:
-                        Ar, Er, Dr = ACA[r], ETA[r], DLA[r]
-                        for n in range(N):
-                            m = np.float32(Lr[n] == addr)
-                            u = Dr[n] * ((trel - TPOST[n]) * k_af)
-                            Ar[n] += m * (Er[n] * (BPOST[n] * ga * _exp_neg(u)))
+                        for n in range(NU):
+                            m = np.float32(LAB2[fr, n] == addr)
+                            u = DLA2[fr, n] * ((trel - TPOST[nb + n]) * k_af)
+                            ACA2[fr, n] += m * (ETA2[fr, n] * (BPOST[nb + n] * ga * _exp_neg(u)))
                 if corr_on:
-                    TPRE[r, addr] = trel
-                    APRE[r, addr] = ap_now
+                    TPRE2[fr, addr] = trel
+                    APRE2[fr, addr] = ap_now
 
-            # ---- 3. neurons: exact integration to (k+1) dt
-            nsp = 0
-            if adex_on:
-                for n in range(N):
-                    ve = V[n]
-                    vl = VL[n]
-                    ie = IE[n]
-                    ii = II[n]
-                    vn = vl + (ve - vl) * PM[n] + OFF[n] + ie * CE[n] - ii * CI[n]
-                    IE[n] = (ie * PE[n] + TINY) - TINY
-                    II[n] = (ii * PI[n] + TINY) - TINY
-                    if noise_on:
-                        x = RNG[n]
-                        x = np.uint32(x ^ np.uint32(x << np.uint32(13)))
-                        x = np.uint32(x ^ np.uint32(x >> np.uint32(17)))
-                        x = np.uint32(x ^ np.uint32(x << np.uint32(5)))
-                        RNG[n] = x
-                        s = ((x & np.uint32(255)) + ((x >> np.uint32(8)) & np.uint32(255))
-                             + ((x >> np.uint32(16)) & np.uint32(255)) + (x >> np.uint32(24)))
-                        vn = vn + NS[n] * ((np.float32(np.int32(s)) - NOISE_MEAN) * NOISE_INV_STD)
-                    w = WA[n]
-                    dtl = delta_t[b, h, n]
-                    drive = -w
-                    if dtl > F0:
-                        drive += dtl * np.float32(np.exp(min((ve - v_exp[b, h, n]) / dtl,
-                                                             np.float32(20.0))))
-                    vn = vn + drive * (F1 - PM[n])
-                    WA[n] = w * p_w[b, h, n] + a_term[b, h, n] * (ve - vl)
-                    rf = REF[n]
-                    inref = np.minimum(rf, F1)
-                    r0 = VR[n]
-                    vn = vn + inref * (r0 - vn)
-                    rf = rf - inref
-                    sp = np.float32(vn >= TH[n]) * (F1 - inref)
-                    vn = vn + sp * (r0 - vn)
-                    V[n] = vn
-                    REF[n] = rf + sp * RS[n]
-                    sflag[n] = sp
-                    nsp += np.int32(sp)
-            elif noise_on:
-                for n in range(N):
-                    ve = V[n]
-                    vl = VL[n]
-                    ie = IE[n]
-                    ii = II[n]
-                    vn = vl + (ve - vl) * PM[n] + OFF[n] + ie * CE[n] - ii * CI[n]
-                    IE[n] = (ie * PE[n] + TINY) - TINY
-                    II[n] = (ii * PI[n] + TINY) - TINY
-                    x = RNG[n]
+        # ---- 3. all neurons of the range: exact integration to (k+1) dt
+        nsp = 0
+        if adex_on:
+            for i in range(nloc):
+                ve = lV[i]
+                vl = lVL[i]
+                ie = lIE[i]
+                ii = lII[i]
+                vn = vl + (ve - vl) * lPM[i] + lOFF[i] + ie * lCE[i] - ii * lCI[i]
+                lIE[i] = (ie * lPE[i] + TINY) - TINY
+                lII[i] = (ii * lPI[i] + TINY) - TINY
+                if noise_on:
+                    x = lRNG[i]
                     x = np.uint32(x ^ np.uint32(x << np.uint32(13)))
                     x = np.uint32(x ^ np.uint32(x >> np.uint32(17)))
                     x = np.uint32(x ^ np.uint32(x << np.uint32(5)))
-                    RNG[n] = x
+                    lRNG[i] = x
                     s = ((x & np.uint32(255)) + ((x >> np.uint32(8)) & np.uint32(255))
                          + ((x >> np.uint32(16)) & np.uint32(255)) + (x >> np.uint32(24)))
-                    vn = vn + NS[n] * ((np.float32(np.int32(s)) - NOISE_MEAN) * NOISE_INV_STD)
-                    rf = REF[n]
-                    inref = np.minimum(rf, F1)
-                    r0 = VR[n]
-                    vn = vn + inref * (r0 - vn)
-                    rf = rf - inref
-                    sp = np.float32(vn >= TH[n]) * (F1 - inref)
-                    vn = vn + sp * (r0 - vn)
-                    V[n] = vn
-                    REF[n] = rf + sp * RS[n]
-                    sflag[n] = sp
-                    nsp += np.int32(sp)
-            else:
-                for n in range(N):
-                    ve = V[n]
-                    vl = VL[n]
-                    ie = IE[n]
-                    ii = II[n]
-                    vn = vl + (ve - vl) * PM[n] + OFF[n] + ie * CE[n] - ii * CI[n]
-                    IE[n] = (ie * PE[n] + TINY) - TINY
-                    II[n] = (ii * PI[n] + TINY) - TINY
-                    rf = REF[n]
-                    inref = np.minimum(rf, F1)
-                    r0 = VR[n]
-                    vn = vn + inref * (r0 - vn)
-                    rf = rf - inref
-                    sp = np.float32(vn >= TH[n]) * (F1 - inref)
-                    vn = vn + sp * (r0 - vn)
-                    V[n] = vn
-                    REF[n] = rf + sp * RS[n]
-                    sflag[n] = sp
-                    nsp += np.int32(sp)
+                    vn = vn + lNS[i] * ((np.float32(np.int32(s)) - NOISE_MEAN) * NOISE_INV_STD)
+                w = lWA[i]
+                dtl = lDT[i]
+                drive = -w
+                if dtl > F0:
+                    drive += dtl * np.float32(np.exp(min((ve - lVX[i]) / dtl, np.float32(20.0))))
+                vn = vn + drive * (F1 - lPM[i])
+                lWA[i] = w * lPW[i] + lAT[i] * (ve - vl)
+                rf = lREF[i]
+                inref = np.minimum(rf, F1)
+                r0 = lVR[i]
+                vn = vn + inref * (r0 - vn)
+                rf = rf - inref
+                sp = np.float32(vn >= lTH[i]) * (F1 - inref)
+                vn = vn + sp * (r0 - vn)
+                lV[i] = vn
+                lREF[i] = rf + sp * lRS[i]
+                lSF[i] = sp
+                nsp += np.int32(sp)
+        elif noise_on:
+            for i in range(nloc):
+                ve = lV[i]
+                vl = lVL[i]
+                ie = lIE[i]
+                ii = lII[i]
+                vn = vl + (ve - vl) * lPM[i] + lOFF[i] + ie * lCE[i] - ii * lCI[i]
+                lIE[i] = (ie * lPE[i] + TINY) - TINY
+                lII[i] = (ii * lPI[i] + TINY) - TINY
+                x = lRNG[i]
+                x = np.uint32(x ^ np.uint32(x << np.uint32(13)))
+                x = np.uint32(x ^ np.uint32(x >> np.uint32(17)))
+                x = np.uint32(x ^ np.uint32(x << np.uint32(5)))
+                lRNG[i] = x
+                s = ((x & np.uint32(255)) + ((x >> np.uint32(8)) & np.uint32(255))
+                     + ((x >> np.uint32(16)) & np.uint32(255)) + (x >> np.uint32(24)))
+                vn = vn + lNS[i] * ((np.float32(np.int32(s)) - NOISE_MEAN) * NOISE_INV_STD)
+                rf = lREF[i]
+                inref = np.minimum(rf, F1)
+                r0 = lVR[i]
+                vn = vn + inref * (r0 - vn)
+                rf = rf - inref
+                sp = np.float32(vn >= lTH[i]) * (F1 - inref)
+                vn = vn + sp * (r0 - vn)
+                lV[i] = vn
+                lREF[i] = rf + sp * lRS[i]
+                lSF[i] = sp
+                nsp += np.int32(sp)
+        else:
+            for i in range(nloc):
+                ve = lV[i]
+                vl = lVL[i]
+                ie = lIE[i]
+                ii = lII[i]
+                vn = vl + (ve - vl) * lPM[i] + lOFF[i] + ie * lCE[i] - ii * lCI[i]
+                lIE[i] = (ie * lPE[i] + TINY) - TINY
+                lII[i] = (ii * lPI[i] + TINY) - TINY
+                rf = lREF[i]
+                inref = np.minimum(rf, F1)
+                r0 = lVR[i]
+                vn = vn + inref * (r0 - vn)
+                rf = rf - inref
+                sp = np.float32(vn >= lTH[i]) * (F1 - inref)
+                vn = vn + sp * (r0 - vn)
+                lV[i] = vn
+                lREF[i] = rf + sp * lRS[i]
+                lSF[i] = sp
+                nsp += np.int32(sp)
 
-            # ---- post spikes
-            if nsp > 0:
-                ns = 0
-                for n in range(N):
-                    if sflag[n] > F0:
-                        spiked[ns] = n
-                        ns += 1
-                tp = trel + np.float32(dt)
-                tp64 = trel64 + dt
-                gc = np.float32(np.exp(-tp64 * k_c))
-                bp = np.float32(np.exp(tp64 * k_a))
-                c = spk_count[b, h]
-                for q in range(ns):
-                    n = spiked[q]
-                    if RATE[n] == 255:
-                        OVF[n] = 1
+        # ---- post spikes at (k + 1) dt
+        if nsp > 0:
+            tp = trel + np.float32(dt)
+            gc = np.float32(1.0 / (e_c * d_c))
+            bp = np.float32(e_a * d_a)
+            found = 0
+            for blk in range(0, nloc, SCAN_BLOCK):
+                if found == nsp:
+                    break
+                hi = min(blk + SCAN_BLOCK, nloc)
+                cnt = F0
+                for j in range(blk, hi):  # a vectorised block sum skips quiet blocks
+                    cnt += lSF[j]
+                if cnt == F0:
+                    continue
+                for j in range(blk, hi):
+                    if lSF[j] == F0:
+                        continue
+                    found += 1
+                    i = i0 + j
+                    f = i // N
+                    n = i - f * N
+                    if RATE[i] == 255:
+                        OVF[i] = 1
                     else:
-                        RATE[n] += 1
+                        RATE[i] += 1
+                    c = NSPK[f]
                     if c < cap:
-                        spk_step[b, h, c] = gs + 1
-                        spk_nrn[b, h, c] = n
-                    c += 1
-                    PEND[q] = n
+                        SPKS[f, c] = gs + 1
+                        SPKN[f, c] = n
+                    NSPK[f] = c + 1
+                    PEND2[f, NPEND[f]] = n
+                    NPEND[f] += 1
                     if adex_on:
-                        WA[n] += b_jump[b, h, n]
+                        WA[i] += BJ[i]
                     if corr_on:
-                        Cn, En, Dn = CAU[n], ETC[n], DLC[n]
-                        if uniform:  # contiguous per-row traces: vectorises
-                            for r in range(R):
-                                u = Dn[r] * ((tp - t_row[r]) * k_cf)
-                                Cn[r] += En[r] * (a_row[r] * gc * _exp_neg(u))
+                        if uniform[f]:  # contiguous per-row traces: vectorises
+                            for r in range(RU):
+                                u = DLC2[i, r] * ((tp - t_row[f, r]) * k_cf)
+                                CAU2[i, r] += ETC2[i, r] * (a_row[f, r] * gc * _exp_neg(u))
                         else:  # each synapse pairs with the last pre of its own address
-                            Ln = LABT[n]
-                            for r in range(R):
-                                a = Ln[r]
-                                u = Dn[r] * ((tp - TPRE[r, a]) * k_cf)
-                                Cn[r] += En[r] * (APRE[r, a] * gc * _exp_neg(u))
-                        TPOST[n] = tp
-                        BPOST[n] = bp
-                spk_count[b, h] = c
-                pend_count[b, h] = ns
+                            for r in range(RU):
+                                fr = np.uint64(f * R) + r
+                                a = LABT2[i, r]
+                                u = DLC2[i, r] * ((tp - TPRE2[fr, a]) * k_cf)
+                                CAU2[i, r] += ETC2[i, r] * (APRE2[fr, a] * gc * _exp_neg(u))
+                        TPOST[i] = tp
+                        BPOST[i] = bp
 
-            # ---- membrane traces after the step
-            if n_tr > 0:
-                d = gs + 1 - tr_step0
-                if d % tr_every == 0:
-                    slot = d // tr_every - 1
-                    if 0 <= slot < t_slots:
+        # ---- membrane traces after the step
+        if n_tr > 0:
+            d = gs + 1 - tr_step0
+            if d % tr_every == 0:
+                slot = d // tr_every - 1
+                if 0 <= slot < t_slots:
+                    for f in range(w0, w1):
+                        b = f // H
                         for j in range(n_tr):
-                            trace[b, h, j, slot] = V[tr_idx[j]]
+                            trace[b, f - b * H, j, slot] = V[f * N + tr_idx[j]]
+        e_c *= d_c
+        e_a *= d_a
+
+    for f in range(w0, w1):
+        BSTEP[f] = bstep

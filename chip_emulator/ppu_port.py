@@ -27,9 +27,9 @@ for every (instance ``b``, hemisphere ``h``) it calls::
 - The return value is ignored. ``ppu_ctx`` is how a program keeps state (registers,
   SRAM, its column RNG states, symbols the host reads and writes), indexed by
   ``(b, h)`` where it must differ per PPU.
-- Order and concurrency: the loop runs each (b, h) through its whole time span before
-  the next, and threaded runs process different (b, h) at the same time. So a PPU must
-  not read or write another (b, h)'s entries of ``ppu_ctx`` during a run.
+- Order and concurrency: at one timer event the calls for different (b, h) come in no
+  specified order, and threaded runs process different (b, h) at the same time. So a
+  PPU must not read or write another (b, h)'s chip state or ``ppu_ctx`` entries.
 - The default ``ppu_noop`` does nothing. ``ppu_fn`` is a compile-time argument: the run
   kernel is specialised to it (numba dispatcher as argument), so a call costs nothing
   beyond its own body; each distinct ``ppu_fn`` compiles the run kernel once (cached).

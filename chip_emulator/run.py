@@ -112,28 +112,28 @@ def run(chip: Chip, state: ChipState, duration_us: float, wiring: Wiring | None 
     neu, syn = chip.neuron_arrays, chip.syn_arrays
     wire = (wiring.row_sign, wiring.out_label)
 
-    def call(work, step0, steps, tsteps, fn, ctx):
-        if threads == 1 or work.size == 1:
-            run_kernel(work, step0, steps, dt, chip.k_c, chip.k_a, flags, tsteps, neu, syn,
-                       wire, src, state.port, state.dyn, rec, fn, ctx)
+    def call(step0, steps, tsteps, fn, ctx):
+        args = (step0, steps, dt, chip.k_c, chip.k_a, flags, tsteps, neu, syn, wire, src,
+                state.port, state.dyn, rec, fn, ctx)
+        if threads == 1 or B * H == 1:
+            run_kernel(0, B * H, *args)
             return
-        parts = [p for p in np.array_split(work, threads) if p.size]
-        with ThreadPoolExecutor(len(parts)) as pool:
-            futures = [pool.submit(run_kernel, p, step0, steps, dt, chip.k_c, chip.k_a,
-                                   flags, tsteps, neu, syn, wire, src, state.port, state.dyn,
-                                   rec, fn, ctx) for p in parts]
+        # contiguous, disjoint ranges of (instance, hemisphere) pairs, one per thread
+        edges = np.linspace(0, B * H, min(threads, B * H) + 1).round().astype(int)
+        with ThreadPoolExecutor(len(edges) - 1) as pool:
+            futures = [pool.submit(run_kernel, int(lo), int(hi), *args)
+                       for lo, hi in zip(edges[:-1], edges[1:], strict=True)]
             for f in futures:
                 f.result()
 
-    work = np.arange(B * H, dtype=np.int64)
     end = state.step + n_steps
     if callback is None:
-        call(work, state.step, n_steps, timer_steps, ppu_fn, ppu_ctx)
+        call(state.step, n_steps, timer_steps, ppu_fn, ppu_ctx)
     else:
         no_timer = np.zeros(0, np.int64)
         for ts in [int(s) for s in timer_steps if state.step <= s <= end] + [None]:
             stop = end if ts is None else ts
-            call(work, state.step, stop - state.step, no_timer, ppu_noop, ())
+            call(state.step, stop - state.step, no_timer, ppu_noop, ())
             state.step = stop
             if ts is not None:
                 for b in range(B):
