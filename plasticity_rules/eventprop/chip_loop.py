@@ -83,10 +83,10 @@ class ChipLoopConfig:
     n_hidden: int = 200
     tau_mem_us: float = 20.0
     tau_syn_us: float = 5.0
-    v_leak_lsb: float = 80.0
-    v_thresh_lsb: float = 140.0
+    v_leak_lsb: float = 60.0  # leak = reset; a wide leak-threshold gap keeps the
+    v_thresh_lsb: float = 150.0  # calibrated mismatch (~3 LSB) and noise (2 LSB) small
     synapse_gain_lsb: float = 2.0
-    input_copies: int = 3  # row pairs per input channel
+    input_copies: int = 4  # row pairs per input channel (input weights up to 4 x 63 LSB)
     tau_ref_us: float = 0.04
     dt_us: float = 0.05
     t_max_ms: float = 30.0

@@ -165,8 +165,12 @@ def first_crossing(v0, i0, horizon, theta, tm, ts):
     vlo, _ = free_state(v0, i0, lo, tm, ts)
     if vlo >= theta:  # only possible through rounding at a minimum; take the bracket edge
         return lo if lo > 0.0 else -1.0
-    # safeguarded Newton on f(u) = V(u) - theta, f' = (I - V)/tau_mem > 0 on [lo, hi]
-    x = 0.5 * (lo + hi)
+    # safeguarded Newton on f(u) = V(u) - theta, f' = (I - V)/tau_mem > 0 on [lo, hi],
+    # started from the secant of the bracket. Newton converges quadratically: once a step
+    # is below 1e-9 (relative), the next iterate is exact to float64 precision.
+    x = lo + (theta - vlo) / (vhi - vlo) * (hi - lo)
+    if not (x > lo and x < hi):
+        x = 0.5 * (lo + hi)
     for _ in range(_ROOT_MAX_ITER):
         v, i = free_state(v0, i0, x, tm, ts)
         f = v - theta
@@ -180,7 +184,18 @@ def first_crossing(v0, i0, horizon, theta, tm, ts):
         x_new = x - f / df if df > 0.0 else 0.5 * (lo + hi)
         if not (x_new > lo and x_new < hi):
             x_new = 0.5 * (lo + hi)
-        if abs(x_new - x) <= 4e-16 * max(x, 1.0) or hi - lo <= 4e-16 * max(hi, 1.0):
+        if abs(x_new - x) <= 1e-9 * max(x, 1.0):
+            if abs(x_new - x) <= 4e-16 * max(x, 1.0):
+                return x_new
+            # one more Newton step from x_new is accurate to rounding: take it, safeguarded
+            v, i = free_state(v0, i0, x_new, tm, ts)
+            df = (i - v) / tm
+            if df > 0.0:
+                x_fin = x_new - (v - theta) / df
+                if abs(x_fin - x_new) <= abs(x_new - x):
+                    return x_fin
+            return x_new
+        if hi - lo <= 4e-16 * max(hi, 1.0):
             return x_new
         x = x_new
     return x

@@ -28,9 +28,17 @@ __all__ = ["simulate_layer", "currents_at_spikes"]
 
 
 @njit(cache=True)
-def _predict(v, i, t, t_end, theta, tm, ts):
-    u = first_crossing(v, i, t_end - t, theta, tm, ts)
+def _predict(v, i, t, horizon, theta, tm, ts):
+    """Absolute time of the first crossing in [t, horizon], or inf."""
+    u = first_crossing(v, i, horizon - t, theta, tm, ts)
     return t + u if u >= 0.0 else np.inf
+
+
+@njit(cache=True)
+def _next_input_time(in_idx, in_time, b, e, t_end):
+    if e < in_idx.shape[1] and in_idx[b, e] >= 0 and in_time[b, e] < t_end:
+        return in_time[b, e]
+    return t_end
 
 
 @njit(cache=True)
@@ -74,11 +82,13 @@ def simulate_layer(
     tn = np.zeros(n)
     nxt = np.empty(n)
     nsp = np.zeros(n, dtype=np.int64)
+    valid = np.zeros(n)  # time up to which the prediction nxt[j] was searched
     for b in range(n_batch):
         v[:] = 0.0
         cur[:] = 0.0
         tn[:] = 0.0
         nxt[:] = np.inf
+        valid[:] = 0.0
         nsp[:] = 0
         for j in range(n):
             vmax[b, j] = 0.0
@@ -86,6 +96,7 @@ def simulate_layer(
         e = 0
         k = 0
         dropped = 0
+        horizon = _next_input_time(in_idx, in_time, b, 0, t_end)
         while True:
             t_in = np.inf
             if e < k_in and in_idx[b, e] >= 0:
@@ -123,17 +134,24 @@ def simulate_layer(
                             tn[j] = t_sp
                         cur[j] += w  # I_j += W[j, ns]
                         if nsp[j] < max_spikes:
-                            nxt[j] = _predict(v[j], cur[j], t_sp, t_end, theta, tm, ts)
+                            nxt[j] = _predict(v[j], cur[j], t_sp, horizon, theta, tm, ts)
+                            valid[j] = horizon
                 if nsp[ns] < max_spikes:
-                    nxt[ns] = _predict(v[ns], cur[ns], t_sp, t_end, theta, tm, ts)
+                    nxt[ns] = _predict(v[ns], cur[ns], t_sp, horizon, theta, tm, ts)
+                    valid[ns] = horizon
                 else:
                     nxt[ns] = np.inf
             else:
                 s = in_idx[b, e]
                 e += 1
+                horizon = _next_input_time(in_idx, in_time, b, e, t_end)
                 for j in range(n):
                     w = w_in[j, s]
                     if w == 0.0:
+                        # untouched, but its search may end here: extend it
+                        if spiking and nsp[j] < max_spikes and valid[j] <= t_in:
+                            nxt[j] = _predict(v[j], cur[j], tn[j], horizon, theta, tm, ts)
+                            valid[j] = horizon
                         continue
                     dt = t_in - tn[j]
                     if not spiking:
@@ -145,7 +163,8 @@ def simulate_layer(
                     tn[j] = t_in
                     cur[j] += w  # I_j += W[j, s]
                     if spiking and nsp[j] < max_spikes:
-                        nxt[j] = _predict(v[j], cur[j], t_in, t_end, theta, tm, ts)
+                        nxt[j] = _predict(v[j], cur[j], t_in, horizon, theta, tm, ts)
+                        valid[j] = horizon
         if not spiking:
             for j in range(n):
                 u, vm = max_voltage_in_interval(v[j], cur[j], t_end - tn[j], tm, ts)
