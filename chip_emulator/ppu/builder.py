@@ -42,6 +42,11 @@ class Reg:
 
 
 @dataclass(frozen=True)
+class RowReg(Reg):
+    """A scalar register holding 2 * row: the row's offset in the I/O address map."""
+
+
+@dataclass(frozen=True)
 class Label:
     ident: int
     name: str
@@ -202,7 +207,9 @@ class ProgramBuilder:
 
     def _io_address(self, kind: int, row: Reg | int, half: int) -> Reg:
         t = _SCRATCH[1]
-        if isinstance(row, Reg):  # t = row * 2 + kind * 512 + half
+        if isinstance(row, RowReg):  # t = 2 * row + kind * 512 + half
+            self.emit("addi", t, row, isa.io_address(kind, 0, half))
+        elif isinstance(row, Reg):  # t = row * 2 + kind * 512 + half
             self.emit("slwi", t, row, 1)
             self.emit("addi", t, t, isa.io_address(kind, 0, half))
         else:
@@ -243,6 +250,20 @@ class ProgramBuilder:
         self.emit("cmpi", r, stop)
         self.emit("bc", top, c=isa.BR_LT)
         self.free(r)
+
+    @contextlib.contextmanager
+    def rows(self, name: str, n_rows: int):
+        """for row in range(n_rows): body -- yields a RowReg (2 * row), so each I/O
+        access of the row costs one address instruction."""
+        r = RowReg(self.reg(name).index, name)
+        self.li(r, 0)
+        top = self.label(f"{name}_loop")
+        self.place(top)
+        yield r
+        self.emit("addi", r, r, 2)
+        self.emit("cmpi", r, 2 * n_rows)
+        self.emit("bc", top, c=isa.BR_LT)
+        self.free(self._regs[name])
 
     def halt(self) -> None:
         self.emit("halt")

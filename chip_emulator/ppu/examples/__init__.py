@@ -1,0 +1,1 @@
+"""Example PPU programs (built with the program builder)."""
