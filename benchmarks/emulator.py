@@ -199,8 +199,8 @@ def brian2_worker(path: str) -> dict:
                             tpre = t""",
                             on_post=f"""causal += eta_c * exp(-(t - tpre) / ({float(d['tau_c'])} * us))
                             tpost = t""")
-            ii, jj = np.meshgrid(rows, np.arange(N), indexing="ij")
-            s.connect(i=ii.ravel(), j=jj.ravel())
+            pre_idx, post_idx = np.meshgrid(rows, np.arange(N), indexing="ij")
+            s.connect(i=pre_idx.ravel(), j=post_idx.ravel())
             s.w = (d["weights"][h][rows] * d["gain"][h][rows]).ravel()
             s.eta_c = d["eta_c"][h].T[rows].ravel()
             s.eta_a = d["eta_a"][h][rows].ravel()

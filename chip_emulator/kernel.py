@@ -99,8 +99,7 @@ def _uniform_rows(lab2, apre2, tpre2, f, R, out_uni, out_a_row, out_t_row):
     return True
 
 
-@njit(cache=True, nogil=True)
-def run_kernel(w0, w1, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
+def _run_loop(w0, w1, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
                neu, syn, wiring, src, port, dyn, rec, ppu_fn, ppu_ctx):
     """Advance the flat (instance, hemisphere) pairs ``w0 <= b * H + h < w1`` from
     global step ``step0`` by ``n_steps``. Writes only into ``port``, ``dyn`` and ``rec``
@@ -470,3 +469,11 @@ def run_kernel(w0, w1, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
 
     for f in range(w0, w1):
         BSTEP[f] = bstep
+
+
+# Two compilations of the same loop. Without a PPU program (``ppu_noop``) the loop is
+# cached on disk. With one, it is compiled once per process and program: numba's disk
+# cache keys a function argument by its dispatcher, and an index holding dispatchers
+# of other processes' programs fails to load or save ("underlying object has vanished").
+run_kernel = njit(cache=True, nogil=True)(_run_loop)
+run_kernel_ppu = njit(cache=False, nogil=True)(_run_loop)

@@ -32,7 +32,8 @@ for every (instance ``b``, hemisphere ``h``) it calls::
   PPU must not read or write another (b, h)'s chip state or ``ppu_ctx`` entries.
 - The default ``ppu_noop`` does nothing. ``ppu_fn`` is a compile-time argument: the run
   kernel is specialised to it (numba dispatcher as argument), so a call costs nothing
-  beyond its own body; each distinct ``ppu_fn`` compiles the run kernel once (cached).
+  beyond its own body; each distinct ``ppu_fn`` compiles the run loop once per process
+  (not disk-cached: see kernel.py).
 - The emulator does not charge PPU time: the analog core is frozen during the call.
   Cycle accounting (e.g. 410 cycles per CADC row read) belongs to the PPU interpreter.
 

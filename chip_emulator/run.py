@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from chip_emulator.chip import Chip
-from chip_emulator.kernel import run_kernel
+from chip_emulator.kernel import run_kernel, run_kernel_ppu
 from chip_emulator.network import Inputs, Wiring, make_wiring, pack_inputs
 from chip_emulator.ppu_port import ppu_noop
 from chip_emulator.state import ChipState
@@ -115,13 +115,14 @@ def run(chip: Chip, state: ChipState, duration_us: float, wiring: Wiring | None 
     def call(step0, steps, tsteps, fn, ctx):
         args = (step0, steps, dt, chip.k_c, chip.k_a, flags, tsteps, neu, syn, wire, src,
                 state.port, state.dyn, rec, fn, ctx)
+        kernel = run_kernel if fn is ppu_noop else run_kernel_ppu
         if threads == 1 or B * H == 1:
-            run_kernel(0, B * H, *args)
+            kernel(0, B * H, *args)
             return
         # contiguous, disjoint ranges of (instance, hemisphere) pairs, one per thread
         edges = np.linspace(0, B * H, min(threads, B * H) + 1).round().astype(int)
         with ThreadPoolExecutor(len(edges) - 1) as pool:
-            futures = [pool.submit(run_kernel, int(lo), int(hi), *args)
+            futures = [pool.submit(kernel, int(lo), int(hi), *args)
                        for lo, hi in zip(edges[:-1], edges[1:], strict=True)]
             for f in futures:
                 f.result()
