@@ -23,7 +23,6 @@ import argparse
 import json
 import os
 import subprocess
-import sys
 import tempfile
 import time
 
@@ -191,8 +190,7 @@ def brian2_worker(path: str) -> dict:
         """
         sign = d["row_sign"][h]
         S = []
-        for name, rows, target in (("exc", np.flatnonzero(sign > 0), "ie"),
-                                   ("inh", np.flatnonzero(sign < 0), "ii")):
+        for rows, target in ((np.flatnonzero(sign > 0), "ie"), (np.flatnonzero(sign < 0), "ii")):
             s = b2.Synapses(P, G, syn_model, method="exact",
                             on_pre=f"""{target}_post += w
                             acausal += eta_a * exp(-(t - tpost) / ({float(d['tau_a'])} * us))

@@ -32,7 +32,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from chip_emulator.mismatch import FixedPattern, calibrate, draw_fixed_pattern, ideal_pattern
-from chip_emulator.params import ChipSpec, CorrelationParams, MismatchParams, NeuronParams
+from chip_emulator.params import (
+    DEFAULT_CORRELATION,
+    DEFAULT_MISMATCH,
+    DEFAULT_NEURON,
+    ChipSpec,
+    CorrelationParams,
+    MismatchParams,
+    NeuronParams,
+)
 
 F32 = np.float32
 DELTA_CLIP = 0.5  # |relative rate deviation| of a correlation sensor, for its 2nd-order form
@@ -82,9 +90,9 @@ NEURON_ARRAYS = ("p_mem", "p_exc", "p_inh", "c_exc", "c_inh", "v_leak", "v_thres
                  "off_term", "noise_step", "p_w", "a_term", "b_jump", "delta_t", "v_exp")
 
 
-def make_chip(spec: ChipSpec, seeds=(0,), neuron: NeuronParams = NeuronParams(),
-              corr: CorrelationParams = CorrelationParams(),
-              mismatch: MismatchParams = MismatchParams(), mode: str = "calibrated") -> Chip:
+def make_chip(spec: ChipSpec, seeds=(0,), neuron: NeuronParams = DEFAULT_NEURON,
+              corr: CorrelationParams = DEFAULT_CORRELATION,
+              mismatch: MismatchParams = DEFAULT_MISMATCH, mode: str = "calibrated") -> Chip:
     """B = len(seeds) chip instances. ``mode``: "calibrated" (default: drawn from each
     seed, then ``calibrate``), "raw" (uncalibrated) or "ideal" (no mismatch, no noise)."""
     if mode not in ("calibrated", "raw", "ideal"):
@@ -99,8 +107,8 @@ def make_chip(spec: ChipSpec, seeds=(0,), neuron: NeuronParams = NeuronParams(),
 
 
 def chip_from_pattern(spec: ChipSpec, pattern: FixedPattern,
-                      neuron: NeuronParams = NeuronParams(),
-                      corr: CorrelationParams = CorrelationParams()) -> Chip:
+                      neuron: NeuronParams = DEFAULT_NEURON,
+                      corr: CorrelationParams = DEFAULT_CORRELATION) -> Chip:
     """Derive the kernel coefficients of a (raw, calibrated or ideal) fixed pattern."""
     h, p, fp = spec.dt_us, neuron, pattern
 

@@ -27,7 +27,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from chip_emulator.params import ChipSpec, CorrelationParams, MismatchParams
+from chip_emulator.params import (
+    DEFAULT_CORRELATION,
+    DEFAULT_MISMATCH,
+    ChipSpec,
+    CorrelationParams,
+    MismatchParams,
+)
 
 NEURON_FIELDS = ("d_leak", "d_reset", "d_thresh", "r_tau_mem", "r_tau_exc", "r_tau_inh",
                  "r_tau_ref", "r_gain")
@@ -70,8 +76,8 @@ def _seeds(seeds) -> np.ndarray:
     return s.astype(np.uint64)
 
 
-def draw_fixed_pattern(spec: ChipSpec, seeds, mismatch: MismatchParams = MismatchParams(),
-                       corr: CorrelationParams = CorrelationParams()) -> FixedPattern:
+def draw_fixed_pattern(spec: ChipSpec, seeds, mismatch: MismatchParams = DEFAULT_MISMATCH,
+                       corr: CorrelationParams = DEFAULT_CORRELATION) -> FixedPattern:
     """The uncalibrated fixed pattern of one chip instance per seed (B = len(seeds)).
 
     Instance ``i`` depends on ``seeds[i]`` alone (not on its batch neighbours)."""
@@ -107,7 +113,7 @@ def draw_fixed_pattern(spec: ChipSpec, seeds, mismatch: MismatchParams = Mismatc
 
 
 def ideal_pattern(spec: ChipSpec, batch: int,
-                  corr: CorrelationParams = CorrelationParams()) -> FixedPattern:
+                  corr: CorrelationParams = DEFAULT_CORRELATION) -> FixedPattern:
     """No mismatch and no noise: every circuit at its nominal value."""
     H, R, N = spec.n_hemispheres, spec.n_rows, spec.n_neurons
     z = np.zeros((batch, H, N))

@@ -119,6 +119,9 @@ class Inputs:
     events: tuple | None = None
 
 
+NO_INPUTS = Inputs()
+
+
 def pack_inputs(spec: ChipSpec, batch: int, inputs: Inputs):
     """Validate and pack inputs into the kernel's ``src`` tuple (see state.py)."""
     H, dt = spec.n_hemispheres, spec.dt_us

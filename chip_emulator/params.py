@@ -191,6 +191,11 @@ MISMATCH_RANGES = {
 }
 
 
+DEFAULT_NEURON = NeuronParams()
+DEFAULT_CORRELATION = CorrelationParams()
+DEFAULT_MISMATCH = MismatchParams()
+
+
 def replace(obj, **changes):
     """``dataclasses.replace`` re-validating the ranges (frozen dataclasses)."""
     return dataclasses.replace(obj, **changes)

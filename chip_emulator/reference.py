@@ -15,8 +15,8 @@ from __future__ import annotations
 import numpy as np
 
 from chip_emulator.chip import Chip
-from chip_emulator.network import Inputs, Wiring, make_wiring, pack_inputs
-from chip_emulator.run import Record, Recording, _make_record
+from chip_emulator.network import NO_INPUTS, Inputs, Wiring, make_wiring, pack_inputs
+from chip_emulator.run import DEFAULT_RECORD, Record, Recording, _make_record
 from chip_emulator.state import ChipState
 
 F32 = np.float32
@@ -37,8 +37,8 @@ def _u01(z: int) -> float:
 
 
 def reference_run(chip: Chip, state: ChipState, duration_us: float,
-                  wiring: Wiring | None = None, inputs: Inputs = Inputs(),
-                  record: Record = Record()):
+                  wiring: Wiring | None = None, inputs: Inputs = NO_INPUTS,
+                  record: Record = DEFAULT_RECORD):
     """Same contract as ``run.run`` (without PPU, timer and threads)."""
     spec = chip.spec
     B, H, R, N, dt = chip.batch, spec.n_hemispheres, spec.n_rows, spec.n_neurons, spec.dt_us

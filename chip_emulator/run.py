@@ -17,7 +17,7 @@ import numpy as np
 
 from chip_emulator.chip import Chip
 from chip_emulator.kernel import run_kernel, run_kernel_ppu
-from chip_emulator.network import Inputs, Wiring, make_wiring, pack_inputs
+from chip_emulator.network import NO_INPUTS, Inputs, Wiring, make_wiring, pack_inputs
 from chip_emulator.ppu_port import ppu_noop
 from chip_emulator.state import ChipState
 
@@ -49,6 +49,9 @@ class Record:
     trace_every: int = 1
 
 
+DEFAULT_RECORD = Record()
+
+
 @dataclass
 class Recording:
     """Spikes as (step, neuron) per (instance, hemisphere); ``spike_count`` counts all
@@ -73,8 +76,8 @@ class Recording:
 
 
 def run(chip: Chip, state: ChipState, duration_us: float, wiring: Wiring | None = None,
-        inputs: Inputs = Inputs(), timer: Timer | None = None, ppu_fn=ppu_noop,
-        ppu_ctx=(), record: Record = Record(), callback=None, threads: int = 1,
+        inputs: Inputs = NO_INPUTS, timer: Timer | None = None, ppu_fn=ppu_noop,
+        ppu_ctx=(), record: Record = DEFAULT_RECORD, callback=None, threads: int = 1,
         inplace: bool = False):
     """Advance every instance by ``duration_us`` (rounded to whole steps).
 
