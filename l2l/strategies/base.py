@@ -13,13 +13,12 @@ generations (restart strategies, re-evaluations), so callers size everything fro
 per genome (failed evaluations are ranked worst by `l2l.fitness.rankable_losses` before).
 
 Noisy fitness (all strategies): with `reevaluate: mean` or `reevaluate: elite`, `ask` appends
-`reevaluations` copies of the distribution mean (or of the elite, the best genome so far by
-its averaged loss) to the offspring, and `tell` splits the losses: the offspring update the
-search distribution, the re-evaluations give an unbiased estimate of the mean's (elite's)
-loss. The elite is replaced only by an offspring whose single loss beats the elite's
-average over all its evaluations, so a lucky evaluation does not survive (re-evaluation of
-the elite; see e.g. Beyer & Sendhoff 2007, "Robust optimization - a comprehensive survey",
-and Arnold & Beyer 2006 on noisy ES). `center(state)` returns the recommended genome.
+`reevaluations` copies of the distribution mean (or of the elite and of a challenger) to the
+offspring, and `tell` splits the losses: the offspring update the search distribution, the
+re-evaluations give unbiased loss estimates (see `BaseStrategy`). A lucky single evaluation
+thus never becomes the recommendation (re-evaluation against noise: Jin & Branke 2005,
+"Evolutionary Optimization in Uncertain Environments - A Survey", IEEE TEC 9(3), sec. II-A).
+`center(state)` returns the recommended genome.
 """
 
 from __future__ import annotations
@@ -131,10 +130,11 @@ def param_names(cls: type) -> list[str]:
 @dataclass(frozen=True)
 class ReevalState:
     core: Any  # the strategy's own state
-    point: np.ndarray | None = None  # the genome re-evaluated in the pending generation
+    pending: np.ndarray | None = None  # the points re-evaluated in the pending generation
     elite: np.ndarray | None = None
-    elite_loss: float = np.inf  # mean loss over all evaluations of the elite
+    elite_loss: float = np.inf  # mean loss over all re-evaluations of the elite
     elite_evals: int = 0
+    challenger: np.ndarray | None = None  # best offspring of the last generation
 
 
 class BaseStrategy:
@@ -142,6 +142,15 @@ class BaseStrategy:
 
     Subclasses define `name`, `Params`, `_init(x0, rng)`, `_ask(core)`, `_tell(core, genomes,
     losses)` (checking with `check_asked`), `_center(core)` and optionally `_stop(core)`.
+
+    Re-evaluation appends k = `reevaluations` rows per re-evaluated point after the offspring:
+    - mean: k copies of the distribution mean (its loss estimate is reported as reeval_loss);
+    - elite: k copies of the elite, then k copies of the challenger (the best offspring of the
+      previous generation). The elite's estimate is the mean of all its re-evaluations; the
+      challenger replaces it when the mean of its k re-evaluations is lower. Comparing
+      re-evaluations only (never the offspring's own, selected-hence-lucky loss) keeps the
+      winner's curse out of the comparison. Before any elite exists the mean is the
+      challenger.
     """
 
     name = "base"
@@ -158,50 +167,57 @@ class BaseStrategy:
         core = self._init(check_x0(x0), rng)
         return ReevalState(core=core) if self._reeval else core
 
+    def _points(self, state: ReevalState) -> np.ndarray:
+        """The points to re-evaluate this generation, one row each (elite first)."""
+        mean = np.clip(self._center(state.core), 0.0, 1.0)
+        if self.params.reevaluate == "mean":
+            return mean[None, :]
+        pts = [p for p in (state.elite, state.challenger) if p is not None]
+        return np.array(pts) if pts else mean[None, :]
+
     def ask(self, state: Any) -> tuple[np.ndarray, Any]:
         if not self._reeval:
             return self._ask(state)
         x, core = self._ask(state.core)
-        if self.params.reevaluate == "elite" and state.elite is not None:
-            point = state.elite
-        else:
-            point = np.clip(self._center(state.core), 0.0, 1.0)
-        extra = np.repeat(point[None, :], self.params.reevaluations, axis=0)
-        return np.vstack([x, extra]), replace(state, core=core, point=point)
+        points = self._points(state)
+        extra = np.repeat(points, self.params.reevaluations, axis=0)
+        return np.vstack([x, extra]), replace(state, core=core, pending=points)
 
     def tell(self, state: Any, genomes: np.ndarray, losses: np.ndarray) -> tuple[Any, dict]:
         if not self._reeval:
             return self._tell(state, genomes, losses)
-        if state.point is None:
+        if state.pending is None:
             raise ValueError("tell: this state has no pending genomes; call ask(state) first")
         k = self.params.reevaluations
+        m = len(state.pending) * k
         genomes = np.asarray(genomes, dtype=np.float64)
         losses = np.asarray(losses, dtype=np.float64)
-        if genomes.ndim != 2 or len(genomes) <= k or losses.shape != (len(genomes),):
+        if genomes.ndim != 2 or len(genomes) <= m or losses.shape != (len(genomes),):
             raise ValueError(
-                f"tell: expected the offspring plus {k} re-evaluation genome(s) with one loss each,"
-                f" got genomes {genomes.shape} and losses {losses.shape}"
+                f"tell: expected the offspring plus {m} re-evaluation genome(s) with one loss each,"
+                f" got genomes of shape {genomes.shape} and losses of shape {losses.shape}"
             )
-        n = len(genomes) - k
-        if not np.array_equal(genomes[n:], np.repeat(state.point[None, :], k, axis=0)):
+        n = len(genomes) - m
+        if not np.array_equal(genomes[n:], np.repeat(state.pending, k, axis=0)):
             raise ValueError("tell: genomes differ from those ask returned; pass them back unchanged")
         core, stats = self._tell(state.core, genomes[:n], losses[:n])
-        re = losses[n:]
+        re = losses[n:].reshape(len(state.pending), k)
         if not np.all(np.isfinite(re)):
             raise ValueError("tell: losses must be finite; rank failed evaluations with rankable_losses")
-        stats = {**stats, "reeval_loss": float(re.mean()), "reeval_std": float(re.std())}
+        stats = {**stats, "reeval_loss": float(re[0].mean()), "reeval_std": float(re[0].std())}
+        new = replace(state, core=core, pending=None)
         if self.params.reevaluate == "elite":
-            if state.elite is None:  # the first re-evaluated point (the start mean) is the first elite
-                elite, e_loss, e_n = state.point, float(re.mean()), k
-            else:  # running mean over all evaluations of the elite
-                e_n = state.elite_evals + k
-                elite, e_loss = state.elite, (state.elite_loss * state.elite_evals + re.sum()) / e_n
-            i = int(np.argmin(losses[:n]))
-            if losses[i] < e_loss:
-                elite, e_loss, e_n = genomes[i].copy(), float(losses[i]), 1
-            state = replace(state, elite=elite, elite_loss=float(e_loss), elite_evals=e_n)
+            elite, e_loss, e_n = state.elite, state.elite_loss, state.elite_evals
+            c_loss = float(re[-1].mean())  # the challenger's (or first mean's) re-evaluations
+            if elite is not None:  # running mean over all re-evaluations of the elite
+                e_loss = (e_loss * e_n + re[0].sum()) / (e_n + k)
+                e_n += k
+            if elite is None or (len(re) > 1 and c_loss < e_loss):
+                elite, e_loss, e_n = state.pending[-1], c_loss, k
+            challenger = genomes[int(np.argmin(losses[:n]))].copy()
+            new = replace(new, elite=elite, elite_loss=float(e_loss), elite_evals=e_n, challenger=challenger)
             stats.update(elite_loss=float(e_loss), elite_evals=float(e_n))
-        return replace(state, core=core, point=None), stats
+        return new, stats
 
     def stop(self, state: Any) -> dict[str, Any]:
         return self._stop(state.core if self._reeval else state)

@@ -46,10 +46,12 @@ def centered_ranks(losses: np.ndarray) -> np.ndarray:
 
 def z_score(losses: np.ndarray) -> np.ndarray:
     losses = np.asarray(losses, dtype=np.float64)
-    std = losses.std()
-    if not std > 0:
+    d = losses - losses.mean()
+    std = d.std()
+    # equal losses (up to rounding of the mean) carry no information: all utilities 0
+    if not std > 1e-12 * max(1.0, float(np.abs(losses).max(initial=0.0))):
         return np.zeros(len(losses))
-    return (losses.mean() - losses) / std
+    return -d / std
 
 
 def _rank_weights(losses: np.ndarray, w: np.ndarray) -> np.ndarray:
