@@ -129,8 +129,11 @@ def train(cfg: TrainConfig, log=print) -> dict:
             no_out += int((~np.isfinite(t_first)).all(axis=1).sum())
         ep_time = time.perf_counter() - t_ep
         val_acc, val_loss = evaluate(cfg, weights, data.x_val, data.y_val)
+        # test accuracy is logged for learning curves only; nothing is selected on it
+        test_acc_ep, _ = evaluate(cfg, weights, data.x_test, data.y_test)
         row = dict(epoch=epoch, lr=lr, train_acc=train_correct / cfg.n_train,
                    train_loss=train_loss / cfg.n_train, val_acc=val_acc, val_loss=val_loss,
+                   test_acc=test_acc_ep,
                    hidden_spikes_per_sample=n_spk / cfg.n_train, dropped=dropped,
                    no_output_frac=no_out / cfg.n_train,
                    epoch_s=ep_time)
