@@ -58,29 +58,17 @@ def yinyang(n: int, seed: int, r_small: float = 0.1, r_big: float = 0.5,
     if n < 0 or not (0 < r_small < r_big / 2):
         raise ValueError(f"need n >= 0 and 0 < r_small < r_big/2, got {n}, {r_small}, {r_big}")
     if generator == "reference":
-        rs = np.random.RandomState(seed)
-
-        def draw_class():
-            return rs.randint(3)
-
-        def draw_point():
-            return rs.rand(2) * 2.0 * r_big
+        rs, rng = np.random.RandomState(seed), None
     elif generator == "pcg64":
-        rng = np.random.default_rng(seed)
-
-        def draw_class():
-            return rng.integers(0, 3)
-
-        def draw_point():
-            return rng.random(2) * 2.0 * r_big
+        rs, rng = None, np.random.default_rng(seed)
     else:
         raise ValueError(f"generator = {generator!r}: allowed are 'reference', 'pcg64'")
     xy = np.empty((n, 2))
     labels = np.empty(n, dtype=np.int64)
     for i in range(n):
-        goal = draw_class()
+        goal = rs.randint(3) if rs is not None else rng.integers(0, 3)
         while True:
-            x, y = draw_point()
+            x, y = (rs.rand(2) if rs is not None else rng.random(2)) * 2.0 * r_big
             if np.sqrt((x - r_big) ** 2 + (y - r_big) ** 2) > r_big:
                 continue
             if which_class(np.array(x), np.array(y), r_small, r_big) == goal:

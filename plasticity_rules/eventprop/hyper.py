@@ -23,6 +23,10 @@ __all__ = ["HyperGene", "YINYANG_GENES", "config_from_genes", "yinyang_fitness"]
 _DEFAULT = TrainConfig()
 
 
+def _quiet(message: str) -> None:
+    """A log sink that drops the training log (module-level: picklable)."""
+
+
 @dataclass(frozen=True)
 class HyperGene:
     name: str
@@ -75,7 +79,7 @@ def yinyang_fitness(genes: Mapping[str, float], epochs: int, seed: int,
     (``chip_loop.train_chip``, same genes; time constants in hardware microseconds)."""
     cfg = config_from_genes(genes, epochs, seed, base)
     if backend == "ideal":
-        result = train(cfg, log=lambda s: None)
+        result = train(cfg, log=_quiet)
     elif backend == "chip":
         from plasticity_rules.eventprop.chip_loop import ChipLoopConfig, train_chip
 
@@ -86,7 +90,7 @@ def yinyang_fitness(genes: Mapping[str, float], epochs: int, seed: int,
             tau0_ms=cfg.tau0_ms, tau1_ms=cfg.tau1_ms, tau_syn_us=cfg.tau_syn_ms,
             tau_mem_us=cfg.tau_mem_ms, repair_bump=cfg.repair_bump, n_train=cfg.n_train,
             n_val=cfg.n_val, n_test=cfg.n_test)
-        result = train_chip(chip_cfg, log=lambda s: None)
+        result = train_chip(chip_cfg, log=_quiet)
         result["val_acc"] = result["history"][-1]["val_acc"]
     else:
         raise ValueError(f"backend = {backend!r}: allowed are 'ideal', 'chip'")
