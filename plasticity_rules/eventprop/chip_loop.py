@@ -274,6 +274,7 @@ def train_chip(cfg: ChipLoopConfig, log=print) -> dict:
     idx_all, t_all = encode_yinyang(data.x_train, cfg.t_max_ms)
     run_seed = 10_000_000 * (cfg.seed + 1)  # trial-to-trial noise: a fresh seed per run
     history = []
+    best_val, best_epoch, best_w = -1.0, 0, shadow
     t0 = time.perf_counter()
     for epoch in range(1, cfg.epochs + 1):
         lr = cfg.lr * cfg.lr_decay ** (epoch - 1)
@@ -304,12 +305,18 @@ def train_chip(cfg: ChipLoopConfig, log=print) -> dict:
                    train_loss=loss_sum / n_batches, val_acc=val_acc,
                    epoch_s=time.perf_counter() - t_ep)
         history.append(row)
+        if val_acc > best_val:
+            best_val, best_epoch, best_w = val_acc, epoch, shadow.copy()
         log(" ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}"
                      for k, v in row.items()))
     test_acc = _evaluate(cfg, net, chip_eval, shadow, data.x_test, data.y_test, 8_000_000)
+    # early stopping on the validation set: the test accuracy of the best-validation weights
+    test_best = _evaluate(cfg, net, chip_eval, best_w, data.x_test, data.y_test, 8_000_000)
     wall = time.perf_counter() - t0
-    log(f"final chip test_acc {test_acc:.4f} wall_s {wall:.1f}")
+    log(f"final chip test_acc {test_acc:.4f}; best val {best_val:.4f} at epoch {best_epoch}:"
+        f" test_acc {test_best:.4f}; wall_s {wall:.1f}")
     return dict(config=asdict(cfg), history=history, test_acc=test_acc, wall_s=wall,
+                best_val_acc=best_val, best_epoch=best_epoch, test_acc_best_val=test_best,
                 weights=shadow)
 
 
