@@ -17,8 +17,10 @@ so pycma never touches global random state and the generator pickles with the st
 
 Purity at speed: `ask` and `tell` work on a fork of the pycma object (`_fork`), a deep copy
 that shares the read-only parts (options, strategy parameters, genotype map) instead of
-copying them; the options dicts are copied shallowly so their `randn` points to the fork's
-own generator. It costs about half a full `copy.deepcopy` (see docs/benchmarks.md).
+copying them, with the options dicts copied shallowly so that their `randn` is the fork's
+own generator, and a copier specialised for pycma's plain objects, lists and arrays. It
+costs under half a `copy.deepcopy` (see docs/benchmarks.md); the tests check that the input
+state's pickled bytes never change and that the trajectory equals pycma called directly.
 """
 
 from __future__ import annotations
@@ -43,6 +45,66 @@ class _StateRandn:
         return self.rng.standard_normal(shape)
 
 
+# values that are immutable: shared, never copied
+_ATOMIC = {int, float, bool, str, bytes, complex, type(None), type, np.float64, np.int64, np.bool_}
+_PLAIN: dict[type, bool] = {}
+
+
+def _plain(t: type) -> bool:
+    """A class defined in Python whose instances copy by copying their __dict__."""
+    ok = _PLAIN.get(t)
+    if ok is None:
+        ok = (
+            bool(t.__flags__ & (1 << 9))  # Py_TPFLAGS_HEAPTYPE: defined in Python, not C
+            and t.__reduce_ex__ is object.__reduce_ex__
+            and t.__reduce__ is object.__reduce__
+            and not hasattr(t, "__deepcopy__")
+            and not hasattr(t, "__setstate__")
+            and getattr(t, "__getstate__", object.__getstate__) is object.__getstate__
+            and not issubclass(t, dict | list | set | tuple)
+            and all(not vars(b).get("__slots__") for b in t.__mro__[:-1])  # ABCs have empty slots
+        )
+        _PLAIN[t] = ok
+    return ok
+
+
+def _copy(obj: Any, memo: dict[int, Any]) -> Any:
+    """copy.deepcopy's result, about twice as fast on pycma's object graph.
+
+    Arrays, lists, dicts, tuples and plain Python objects are copied here; anything else
+    (dict subclasses, generators, C types) goes to copy.deepcopy with the same memo.
+    """
+    t = type(obj)
+    if t in _ATOMIC:
+        return obj
+    r = memo.get(id(obj))
+    if r is not None:
+        return r
+    if t is np.ndarray:
+        r = obj.copy(order="K")  # keep the memory layout, as deepcopy does (same BLAS sums)
+    elif t is list:
+        r = memo[id(obj)] = []
+        r.extend([v if type(v) in _ATOMIC else _copy(v, memo) for v in obj])
+        return r
+    elif t is dict:
+        r = memo[id(obj)] = {}
+        for k, v in obj.items():
+            r[k] = v if type(v) in _ATOMIC else _copy(v, memo)
+        return r
+    elif t is tuple:
+        r = tuple(v if type(v) in _ATOMIC else _copy(v, memo) for v in obj)
+    elif _plain(t):
+        r = memo[id(obj)] = t.__new__(t)
+        d = r.__dict__
+        for k, v in obj.__dict__.items():
+            d[k] = v if type(v) in _ATOMIC else _copy(v, memo)
+        return r
+    else:
+        r = copy.deepcopy(obj, memo)
+    memo[id(obj)] = r
+    return r
+
+
 def _fork(es: Any) -> Any:
     """A copy of a pycma object that shares nothing mutable with it (and its own generator)."""
     old = es.opts["randn"]
@@ -57,7 +119,7 @@ def _fork(es: Any) -> Any:
         if c.get("randn") is old:
             c["randn"] = new
         memo[id(d)] = c
-    return copy.deepcopy(es, memo)
+    return _copy(es, memo)
 
 
 @dataclass(frozen=True)
