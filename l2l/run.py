@@ -61,6 +61,17 @@ def _stop_reason(spec: StudySpec, g: int, n_evals: int, best: dict | None, strat
     return ""
 
 
+def _checkpoint(spec: StudySpec, state, g: int, n_evals: int, best: dict | None, elapsed: float) -> dict:
+    return {
+        "fingerprint": spec.fingerprint(),
+        "state": state,
+        "generation": g,
+        "evaluations": n_evals,
+        "best": best,
+        "elapsed_s": elapsed,
+    }
+
+
 def run_study(spec: StudySpec, run_dir: str | Path, resume: bool = False) -> StudyOutcome:
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -85,6 +96,9 @@ def run_study(spec: StudySpec, run_dir: str | Path, resume: bool = False) -> Stu
         tables.write_config(spec.config)
         state = strategy.init(space.initial_unit(), strategy_rng(spec.seed))
         g, n_evals, best, elapsed = 0, 0, None, 0.0
+        # a run killed in its first generation must be resumable too
+        tables.flush(best, {"finished": False, "generation": g, "evaluations": n_evals})
+        checkpoint.save(run_dir, _checkpoint(spec, state, g, n_evals, best, elapsed))
 
     progress = Progress(quiet=spec.quiet, direction=direction)
     reps = spec.repetitions
@@ -136,17 +150,7 @@ def run_study(spec: StudySpec, run_dir: str | Path, resume: bool = False) -> Stu
             g += 1
             # tables first, then the checkpoint: the tables are never behind a checkpoint
             tables.flush(best, {"finished": False, "generation": g, "evaluations": n_evals})
-            checkpoint.save(
-                run_dir,
-                {
-                    "fingerprint": spec.fingerprint(),
-                    "state": state,
-                    "generation": g,
-                    "evaluations": n_evals,
-                    "best": best,
-                    "elapsed_s": elapsed,
-                },
-            )
+            checkpoint.save(run_dir, _checkpoint(spec, state, g, n_evals, best, elapsed))
             progress.generation(row)
 
     status = {"finished": True, "stop_reason": reason, "generation": g, "evaluations": n_evals}

@@ -1,21 +1,39 @@
-"""Evaluate on Ray: a local instance started here, or an existing cluster.
+"""Evaluate on Ray: a private local instance started here, or an existing cluster.
 
-Jobs (genome, seed) are cut into chunks so that tiny evaluations are not dominated by the
-per-task overhead of Ray (about a millisecond): at most num_cpus * chunks_per_cpu chunks, and
-fewer when the previous batch's measured evaluation time says a chunk would take less than
-min_chunk_s. The task spec goes into the object store once; chunks are collected as they
-finish and put back in submission order. Seeds come with the jobs, so results do not depend
-on which worker ran what or how the jobs were cut.
+Jobs (genome, seed) are cut into chunks so that tiny evaluations are not dominated by Ray's
+per-task overhead (about a millisecond): at most num_cpus * chunks_per_cpu chunks, and fewer
+when the previous batch's measured evaluation time says a chunk would take less than
+min_chunk_s. The task spec goes into the object store once per run. At most one chunk per CPU
+is in flight, so a chunk starts running when it is submitted and its deadline is meaningful;
+chunks are collected as they finish and results put back in submission order. Seeds travel
+with the jobs, so results do not depend on which worker ran what or how jobs were cut.
+
+Faults (none of them stops the run; every job ends with exactly one result):
+- an evaluation that raises or returns NaN: caught inside `evaluate`, recorded, ranked worst;
+- a worker process that dies: Ray reruns the chunk, up to max_retries times; if it keeps
+  dying, the chunk is split and its jobs rerun one by one, so one poisonous genome cannot
+  take innocent ones with it; a single job that still fails is recorded as an error;
+- a chunk that overruns timeout_s per evaluation: its worker is killed (a signal cannot
+  interrupt numba code, killing the process can) and its jobs rerun one by one; a single job
+  that overruns is recorded as a timeout.
+Tasks rather than actors: Ray keeps worker processes alive between tasks, so imports and
+numba compilation are paid once per worker either way, and tasks are retried on worker death
+(actors are not, by default).
 """
 
 from __future__ import annotations
 
+import logging
 import math
+import os
+import time
 from dataclasses import dataclass
 
 import numpy as np
 
 from l2l.evaluation.evaluate import EvalResult, evaluate_batch
+
+log = logging.getLogger("l2l")
 
 
 @dataclass(frozen=True)
@@ -24,17 +42,25 @@ class RayParams:
     num_cpus: int | None = None  # local instance only; None: all cores
     chunks_per_cpu: int = 4  # jobs are cut into at most num_cpus * chunks_per_cpu chunks
     min_chunk_s: float = 0.05  # ...and into fewer when evaluations are quick (measured)
-    max_retries: int = 3  # a chunk whose worker process dies is rerun up to this often
+    max_retries: int = 3  # reruns of a chunk whose worker process died
+    timeout_s: float | None = None  # per evaluation, worker start-up included; None: no limit
 
     def __post_init__(self) -> None:
+        def bad(key, what):
+            raise ValueError(f"evaluator.{key} must be {what}, got {getattr(self, key)!r}")
+
         if self.num_cpus is not None and not (isinstance(self.num_cpus, int) and self.num_cpus >= 1):
-            raise ValueError(f"evaluator.num_cpus must be an integer >= 1 or null, got {self.num_cpus!r}")
+            bad("num_cpus", "an integer >= 1 or null")
         if not (isinstance(self.chunks_per_cpu, int) and self.chunks_per_cpu >= 1):
-            raise ValueError(f"evaluator.chunks_per_cpu must be an integer >= 1, got {self.chunks_per_cpu!r}")
-        if not (isinstance(self.max_retries, int) and self.max_retries >= 0):
-            raise ValueError(f"evaluator.max_retries must be an integer >= 0, got {self.max_retries!r}")
+            bad("chunks_per_cpu", "an integer >= 1")
         if not (isinstance(self.min_chunk_s, int | float) and self.min_chunk_s >= 0):
-            raise ValueError(f"evaluator.min_chunk_s must be a number >= 0, got {self.min_chunk_s!r}")
+            bad("min_chunk_s", "a number >= 0")
+        if not (isinstance(self.max_retries, int) and self.max_retries >= 0):
+            bad("max_retries", "an integer >= 0")
+        if self.timeout_s is not None and not (
+            isinstance(self.timeout_s, int | float) and self.timeout_s > 0
+        ):
+            bad("timeout_s", "a number > 0 or null")
         if self.address is not None and self.num_cpus is not None:
             raise ValueError(
                 "evaluator.num_cpus applies to a local instance; leave it null with evaluator.address"
@@ -48,8 +74,12 @@ def chunk_bounds(n_jobs: int, n_chunks: int) -> list[tuple[int, int]]:
     return [(a, min(a + size, n_jobs)) for a in range(0, n_jobs, size)]
 
 
-def _evaluate_chunk(task, genes: np.ndarray, seeds: np.ndarray, start: int):
-    return start, evaluate_batch(genes, task, seeds)
+def _evaluate_chunk(task, genes: np.ndarray, seeds: np.ndarray):
+    return evaluate_batch(genes, task, seeds)
+
+
+def _failed(reason: str) -> EvalResult:
+    return EvalResult(math.nan, {}, 0.0, reason)
 
 
 class RayEvaluator:
@@ -73,8 +103,6 @@ class RayEvaluator:
             if self.params.address:
                 connect_ray(self.params.address)
             else:
-                import os
-
                 start_local_ray(self.params.num_cpus or os.cpu_count() or 1)
                 self._started_here = True
         self._remote = ray.remote(_evaluate_chunk).options(max_retries=self.params.max_retries)
@@ -97,6 +125,7 @@ class RayEvaluator:
 
     def map(self, task, genes: np.ndarray, seeds: np.ndarray) -> list[EvalResult]:
         import ray
+        from ray.exceptions import RayError
 
         if self._remote is None:
             raise RuntimeError("use the Ray evaluator inside a `with` block")
@@ -104,12 +133,46 @@ class RayEvaluator:
             self._task_ref, self._task = ray.put(task), task
         genes = np.asarray(genes, dtype=np.float64)
         seeds = np.asarray(seeds, dtype=np.int64)
-        pieces = chunk_bounds(len(genes), self._n_chunks(len(genes)))
-        pending = [self._remote.remote(self._task_ref, genes[a:b], seeds[a:b], a) for a, b in pieces]
-        out: list[EvalResult | None] = [None] * len(genes)
-        while pending:
-            done, pending = ray.wait(pending, num_returns=1)
-            for start, results in ray.get(done):
-                out[start : start + len(results)] = results
-        self._eval_s = sum(r.wall_s for r in out) / max(1, len(out))  # type: ignore[union-attr]
+        n = len(genes)
+        queue = [list(range(a, b)) for a, b in chunk_bounds(n, self._n_chunks(n))]
+        out: list[EvalResult | None] = [None] * n
+        running: dict = {}  # ref -> (job indices, deadline)
+        timeout = self.params.timeout_s
+
+        def retry_or_fail(jobs: list[int], reason: str) -> None:
+            if len(jobs) > 1:  # find the culprit: rerun one by one
+                queue.extend([j] for j in jobs)
+                log.warning("%s in a chunk of %d evaluations; rerunning them one by one", reason, len(jobs))
+            else:
+                out[jobs[0]] = _failed(reason)
+                log.warning("%s; evaluation recorded as failed and ranked worst", reason)
+
+        while queue or running:
+            while queue and len(running) < self._cpus:
+                jobs = queue.pop(0)
+                ref = self._remote.remote(self._task_ref, genes[jobs], seeds[jobs])
+                deadline = math.inf if timeout is None else time.monotonic() + timeout * len(jobs)
+                running[ref] = (jobs, deadline)
+            wait_s = None
+            if timeout is not None:
+                wait_s = max(0.0, min(d for _, d in running.values()) - time.monotonic())
+            done, _ = ray.wait(list(running), num_returns=1, timeout=wait_s)
+            for ref in done:
+                jobs, _ = running.pop(ref)
+                try:
+                    results = ray.get(ref)
+                except RayError as exc:  # the worker died more often than max_retries
+                    retry_or_fail(jobs, f"worker failed: {type(exc).__name__}")
+                    continue
+                for j, r in zip(jobs, results, strict=True):
+                    out[j] = r
+            now = time.monotonic()
+            for ref, (jobs, deadline) in list(running.items()):
+                if now >= deadline:
+                    ray.cancel(ref, force=True)  # kills the worker process
+                    del running[ref]
+                    retry_or_fail(jobs, f"timeout after {timeout} s")
+        missing = [i for i, r in enumerate(out) if r is None]
+        assert not missing, f"evaluations without a result: {missing}"  # every job ends once
+        self._eval_s = sum(r.wall_s for r in out) / max(1, n)  # type: ignore[union-attr]
         return out  # type: ignore[return-value]

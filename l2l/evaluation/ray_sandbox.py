@@ -63,9 +63,36 @@ def start_local_ray(num_cpus: int) -> str:
     return temp_dir
 
 
-def connect_ray(address: str) -> None:
-    """Join an existing Ray cluster (`auto`, `host:port` or `ray://host:port`)."""
-    with _temporary_env({"RAY_USAGE_STATS_ENABLED": "0"}):
-        import ray
+def _host(address: str) -> str:
+    return address.removeprefix("ray://").rsplit(":", 1)[0].strip("[]")
 
-        ray.init(address=address, configure_logging=False)
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def connect_ray(address: str) -> None:
+    """Join an existing Ray cluster (`auto`, `host:port` or `ray://host:port`).
+
+    A cluster on loopback (a head started with --node-ip-address=127.0.0.1, as for a study
+    on one machine) needs the driver on loopback too: without the switch, Ray would rewrite
+    127.0.0.1 to the machine's outward IP, where such a head does not listen.
+    """
+    import ray
+    import ray._private.ray_constants as rc
+    from ray._private.services import get_ray_address_from_environment
+
+    resolved = get_ray_address_from_environment(address, None) if address == "auto" else address
+    env = {"RAY_USAGE_STATS_ENABLED": "0"}
+    if resolved and resolved != "auto" and _is_loopback(_host(resolved)):
+        env = LOCAL_ENV
+        rc.ENABLE_RAY_CLUSTER = False
+    with _temporary_env(env):
+        ray.init(address=resolved, configure_logging=False)

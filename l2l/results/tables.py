@@ -67,12 +67,17 @@ class RunTables:
 
     def load_until(self, next_generation: int) -> None:
         """Reload rows written before generation `next_generation` (resume)."""
-        ev = pd.read_parquet(self.run_dir / EVALUATIONS) if (self.run_dir / EVALUATIONS).exists() else None
-        gen = pd.read_parquet(self.run_dir / GENERATIONS) if (self.run_dir / GENERATIONS).exists() else None
-        self.evaluations = (
-            [] if ev is None else [ev[ev["generation"] < next_generation].reset_index(drop=True)]
-        )
-        self.generations = [] if gen is None else gen[gen["generation"] < next_generation].to_dict("records")
+
+        def rows(name: str) -> pd.DataFrame | None:
+            path = self.run_dir / name
+            df = pd.read_parquet(path) if path.exists() else None
+            if df is None or df.empty:  # a run killed in its first generation has no rows
+                return None
+            return df[df["generation"] < next_generation].reset_index(drop=True)
+
+        ev, gen = rows(EVALUATIONS), rows(GENERATIONS)
+        self.evaluations = [] if ev is None else [ev]
+        self.generations = [] if gen is None else gen.to_dict("records")
         if len(self.generations) != next_generation:
             raise RuntimeError(
                 f"{self.run_dir / GENERATIONS} holds {len(self.generations)} generations before"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from l2l.tasks.base import DIRECTIONS, Task
+from l2l.tasks.faulty import FaultyTask
 from l2l.tasks.test_functions import TestFunctionTask
 
 # name -> task dataclass; its fields are the task's config keys
@@ -10,6 +11,7 @@ REGISTRY: dict[str, type] = {
     "sphere": TestFunctionTask,
     "rosenbrock": TestFunctionTask,
     "rastrigin": TestFunctionTask,
+    "faulty": FaultyTask,
 }
 
-__all__ = ["DIRECTIONS", "REGISTRY", "Task", "TestFunctionTask"]
+__all__ = ["DIRECTIONS", "REGISTRY", "FaultyTask", "Task", "TestFunctionTask"]
