@@ -167,7 +167,7 @@ def pack_inputs(spec: ChipSpec, batch: int, inputs: Inputs):
     if (pois_total > 0.25 * 4096).any():
         raise ValueError("Poisson input too dense: at most 1024 expected events per step "
                          "and hemisphere")
-    K = max(1, max(len(x) for x in reg))
+    K = max(len(x) for x in reg)  # 0: no regular source, no per-step check
     reg_label = np.zeros((H, K), np.int64)
     reg_period = np.ones((H, K), np.int64)
     reg_first = np.full((H, K), np.iinfo(np.int64).max // 2, np.int64)  # never

@@ -12,6 +12,8 @@ error.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from chip_emulator.chip import Chip
@@ -95,7 +97,7 @@ def reference_run(chip: Chip, state: ChipState, duration_us: float,
                         j = min(int(np.searchsorted(pois_cum[h], _u01(z) * lam)),
                                 pois_cum.shape[1] - 1)
                         events.append(int(pois_label[h, j]))
-                        e = -np.log(_u01(z2))
+                        e = -math.log(_u01(z2))  # glibc log, as in the kernel
                     rng_s[b, h] = st
                     pois_e[b, h] = e - rem
                 for lab in events:
