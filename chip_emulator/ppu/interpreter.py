@@ -20,7 +20,8 @@ from numba import njit
 
 from . import isa
 from .io_seam import io_load, io_store
-from .vector_ops import FAST_OPS, commit_bytes, enable_mask, vexec, vexec_slow
+from .vector_ops import G_ACC, G_FAST, VGROUP, commit_bytes, copy_row, enable_mask, vexec, \
+    vexec_acc, vexec_slow
 
 # status vector (int64[STATUS_LEN])
 S_CYCLES, S_ERROR, S_PC, S_COUNT, S_FLAGS, S_DETAIL = range(6)
@@ -163,13 +164,14 @@ def run_program(code, sram, vr, acc, vcr, gpr, status, io, data_base, max_cycles
                     err = e
                     detail = a
                     break
-                commit_bytes(vr[rt], tmp, en, c)
+                commit_bytes(vr, rt, tmp, en, c)
             else:
                 if not isa.IO_WRITABLE[kind]:
                     err = isa.E_IO_DIRECTION
                     detail = a
                     break
-                e = io_store(io, kind, row, half, vr[rt], en, c != 0)
+                copy_row(vr, rt, tmp)
+                e = io_store(io, kind, row, half, tmp, en, c != 0)
                 if e != 0:
                     err = e
                     detail = a
@@ -194,16 +196,17 @@ def run_program(code, sram, vr, acc, vcr, gpr, status, io, data_base, max_cycles
         elif op >= isa.ADDBM and op <= isa.UPCKBR:
             # C is a condition except for compare, shift and splat (ignore it) and pack /
             # unpack (a size; only 0 passes the static check)
+            mask = ones
             if c != 0 and op != isa.CMPB and op != isa.CMPH:
                 enable_mask(vcr, c, en)
-                if FAST_OPS[op]:
-                    vexec(op, vr, acc, vcr, rt, ra, rb, imm, np.int64(gpr[ra]), en)
-                else:
-                    vexec_slow(op, vr, acc, vcr, rt, ra, rb, imm, np.int64(gpr[ra]), en)
-            elif FAST_OPS[op]:
-                vexec(op, vr, acc, vcr, rt, ra, rb, imm, np.int64(gpr[ra]), ones)
+                mask = en
+            g = VGROUP[op]
+            if g == G_FAST:
+                vexec(op, vr, acc, vcr, rt, ra, rb, imm, np.int64(gpr[ra]), mask)
+            elif g == G_ACC:
+                vexec_acc(op, vr, acc, vcr, rt, ra, rb, imm, np.int64(gpr[ra]), mask)
             else:
-                vexec_slow(op, vr, acc, vcr, rt, ra, rb, imm, np.int64(gpr[ra]), ones)
+                vexec_slow(op, vr, acc, vcr, rt, ra, rb, imm, np.int64(gpr[ra]), mask)
         elif op == isa.ADDI:
             gpr[rt] = np.int32((np.int64(gpr[ra]) + imm) & 0xFFFFFFFF)
         elif op == isa.CMPI or op == isa.CMP:

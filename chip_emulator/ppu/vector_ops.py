@@ -10,10 +10,12 @@ source) and are committed masked per byte lane by ``en`` (1 enabled / 0 kept) wh
 
 Speed (../shared/PERFORMANCE-NOTES.md, and measured here): the opcode is branched on
 once, outside the lane loop, so each loop body is a few branch-free integer operations on
-1-D views (selects by masks, clamps by Python min/max on integers). All kernels are
-inlined into one function, ``vexec``, that calls nothing: a call receiving an array in
-the same function (even np.minimum on scalars) stopped LLVM from vectorising every lane
-loop of that function (int8 stores may then alias the escaped array descriptors).
+rows of the 2-D register file (selects by masks, clamps by Python min/max on integers;
+np.minimum on scalars made every loop of its function scalar). Each kernel first checks
+that its register indices are non-negative: without that proof numba's negative-index
+wraparound stays inside the lane loop and it runs 10-30x slower (measured: 2-D
+indexing 160-210 ns per 128 lanes, guarded 2-6 ns). Array views (``vr[r]``) are avoided
+in the interpreter: each costs a reference-count pair.
 """
 
 from __future__ import annotations
@@ -35,15 +37,26 @@ def enable_mask(vcr, c, en):
 
 
 @njit
-def commit_bytes(d, tmp, en, c):
-    """d <- tmp on enabled byte lanes (all when c == 0)."""
+def commit_bytes(vr, rt, tmp, en, c):
+    """vr[rt] <- tmp on enabled byte lanes (all when c == 0)."""
+    if rt < 0:  # lets LLVM drop the negative-index wraparound from the loops
+        return
     if c == 0:
         for i in range(128):
-            d[i] = tmp[i]
+            vr[rt, i] = tmp[i]
     else:
         for i in range(128):
             m = np.int8(-en[i])  # 0 or -1: a branch-free select
-            d[i] = (tmp[i] & m) | (d[i] & ~m)
+            vr[rt, i] = (tmp[i] & m) | (vr[rt, i] & ~m)
+
+
+@njit
+def copy_row(vr, rt, tmp):
+    """tmp <- vr[rt] (no view: a view costs a reference-count pair per use)."""
+    if rt < 0:
+        return
+    for i in range(128):
+        tmp[i] = vr[rt, i]
 
 
 @njit(inline="always")
@@ -96,6 +109,8 @@ def words_to_acc16(m, tmp16):
 
 @njit
 def k_addbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # (a + b) mod 2^8
+    if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
+        return
     for i in range(128):
         m = np.int8(-en[i])
         vr[rt, i] = (np.int8(vr[ra, i] + vr[rb, i]) & m) | (vr[rt, i] & ~m)
@@ -103,6 +118,8 @@ def k_addbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # (a + b) mod 2^8
 
 @njit
 def k_subbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # (a - b) mod 2^8
+    if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
+        return
     for i in range(128):
         m = np.int8(-en[i])
         vr[rt, i] = (np.int8(vr[ra, i] - vr[rb, i]) & m) | (vr[rt, i] & ~m)
@@ -110,6 +127,8 @@ def k_subbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # (a - b) mod 2^8
 
 @njit
 def k_addbfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # clamp(a + b, -128, 127)
+    if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
+        return
     for i in range(128):
         m = np.int8(-en[i])
         x = np.int16(vr[ra, i]) + np.int16(vr[rb, i])
@@ -118,6 +137,8 @@ def k_addbfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # clamp(a + b, -128, 1
 
 @njit
 def k_subbfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # clamp(a - b, -128, 127): 0 - (-128) = 127
+    if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
+        return
     for i in range(128):
         m = np.int8(-en[i])
         x = np.int16(vr[ra, i]) - np.int16(vr[rb, i])
@@ -126,6 +147,8 @@ def k_subbfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # clamp(a - b, -128, 1
 
 @njit
 def k_mulbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # low 8 bits of a*b
+    if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
+        return
     for i in range(128):
         m = np.int8(-en[i])
         vr[rt, i] = (np.int8(np.int16(vr[ra, i]) * np.int16(vr[rb, i])) & m) | (vr[rt, i] & ~m)
@@ -133,6 +156,8 @@ def k_mulbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # low 8 bits of a*b
 
 @njit
 def k_mulbfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar):
+    if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
+        return
     # floor(2ab / 2^8) = floor(ab / 2^7) (arithmetic shift: toward -inf);
     # only -128 * -128 (ab = 2^14) saturates, to 127
     for i in range(128):
@@ -143,6 +168,8 @@ def k_mulbfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar):
 
 @njit
 def k_mabm(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # upper 8 bits of (ACC + ab) mod 2^16
+    if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
+        return
     for i in range(128):
         m = np.int8(-en[i])
         s = np.int16(acc[i] + np.int16(vr[ra, i]) * np.int16(vr[rb, i]))
@@ -151,6 +178,8 @@ def k_mabm(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # upper 8 bits of (ACC +
 
 @njit
 def k_mabfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # upper 8 bits of sat16(ACC + fract(ab))
+    if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
+        return
     for i in range(128):
         m = np.int8(-en[i])
         p = min(np.int32(vr[ra, i]) * np.int32(vr[rb, i]) * 2, 32767)  # 2*(-128)^2 saturates
@@ -160,6 +189,8 @@ def k_mabfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # upper 8 bits of sat16
 
 @njit
 def k_addacbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # upper 8 bits of (ACC + a) mod 2^16
+    if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
+        return
     for i in range(128):
         m = np.int8(-en[i])
         s = np.int16(acc[i] + np.int16(vr[ra, i]))
@@ -168,6 +199,8 @@ def k_addacbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # upper 8 bits of (AC
 
 @njit
 def k_addacbfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # upper 8 bits of sat16(ACC + a)
+    if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
+        return
     for i in range(128):
         m = np.int8(-en[i])
         s = min(max(np.int32(acc[i]) + np.int32(vr[ra, i]), -32768), 32767)
@@ -176,6 +209,8 @@ def k_addacbfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # upper 8 bits of sa
 
 @njit
 def k_matacbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # ACC <- (ACC + ab) mod 2^16
+    if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
+        return
     for i in range(128):
         m = np.int16(-en[i])
         acc[i] = (np.int16(acc[i] + np.int16(vr[ra, i]) * np.int16(vr[rb, i])) & m) | (acc[i] & ~m)
@@ -183,6 +218,8 @@ def k_matacbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # ACC <- (ACC + ab) m
 
 @njit
 def k_matacbfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # ACC <- sat16(ACC + fract(ab))
+    if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
+        return
     for i in range(128):
         m = np.int16(-en[i])
         p = min(np.int32(vr[ra, i]) * np.int32(vr[rb, i]) * 2, 32767)
@@ -192,6 +229,8 @@ def k_matacbfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # ACC <- sat16(ACC +
 
 @njit
 def k_multacbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # ACC <- ab (fits 16 bits)
+    if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
+        return
     for i in range(128):
         m = np.int16(-en[i])
         acc[i] = (np.int16(np.int16(vr[ra, i]) * np.int16(vr[rb, i])) & m) | (acc[i] & ~m)
@@ -199,6 +238,8 @@ def k_multacbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # ACC <- ab (fits 16
 
 @njit
 def k_multacbfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # ACC <- fract(ab) = 2ab, -128*-128 -> 32767
+    if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
+        return
     for i in range(128):
         m = np.int16(-en[i])
         s = np.int16(min(np.int32(vr[ra, i]) * np.int32(vr[rb, i]) * 2, 32767))
@@ -207,6 +248,8 @@ def k_multacbfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # ACC <- fract(ab) 
 
 @njit
 def k_mtacb(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # ACC <- sign_extend(a)
+    if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
+        return
     for i in range(128):
         m = np.int16(-en[i])
         acc[i] = (np.int16(vr[ra, i]) & m) | (acc[i] & ~m)
@@ -214,6 +257,8 @@ def k_mtacb(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # ACC <- sign_extend(a)
 
 @njit
 def k_mtacbf(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # ACC <- a * 2^8 (into the upper half)
+    if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
+        return
     for i in range(128):
         m = np.int16(-en[i])
         acc[i] = (np.int16(np.int16(vr[ra, i]) << 8) & m) | (acc[i] & ~m)
@@ -221,6 +266,8 @@ def k_mtacbf(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # ACC <- a * 2^8 (into
 
 @njit
 def k_addactacbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # ACC <- (ACC + a) mod 2^16
+    if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
+        return
     for i in range(128):
         m = np.int16(-en[i])
         acc[i] = (np.int16(acc[i] + np.int16(vr[ra, i])) & m) | (acc[i] & ~m)
@@ -228,6 +275,8 @@ def k_addactacbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # ACC <- (ACC + a)
 
 @njit
 def k_addactacbf(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # ACC <- sat16(ACC + a)
+    if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
+        return
     for i in range(128):
         m = np.int16(-en[i])
         s = np.int16(min(max(np.int32(acc[i]) + np.int32(vr[ra, i]), -32768), 32767))
@@ -236,6 +285,8 @@ def k_addactacbf(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # ACC <- sat16(ACC
 
 @njit
 def k_addtacb(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # ACC <- sign_extend(a) + sign_extend(b)
+    if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
+        return
     for i in range(128):
         m = np.int16(-en[i])
         acc[i] = (np.int16(np.int16(vr[ra, i]) + np.int16(vr[rb, i])) & m) | (acc[i] & ~m)
@@ -310,6 +361,8 @@ def is_halfword(op):
 def k_halfword(vr, acc, vcr, rt, ra, rb, en, op, scalar):
     """All halfword arithmetic / accumulator ops: less frequent, one generic kernel with
     the lane function branching per lane (scalar code, about 0.3 us per op)."""
+    if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
+        return
     ha = np.empty(64, np.int64)
     hb = np.empty(64, np.int64)
     hm = np.empty(64, np.int64)
@@ -332,6 +385,8 @@ def k_halfword(vr, acc, vcr, rt, ra, rb, en, op, scalar):
 
 @njit
 def k_cmpb(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # flags per byte lane: gt, lt, eq against zero
+    if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
+        return
     for i in range(128):
         x = vr[ra, i]
         vcr[i] = (np.uint8(x > 0) * isa.FLAG_GT) | (np.uint8(x < 0) * isa.FLAG_LT) | (
@@ -340,6 +395,8 @@ def k_cmpb(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # flags per byte lane: g
 
 @njit
 def k_cmph(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # per halfword, set on both of its bytes
+    if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
+        return
     for i in range(64):
         x = (np.int32(vr[ra, 2 * i]) << 8) | (np.int32(vr[ra, 2 * i + 1]) & 0xFF)
         f = (np.uint8(x > 0) * isa.FLAG_GT) | (np.uint8(x < 0) * isa.FLAG_LT) | (
@@ -350,6 +407,8 @@ def k_cmph(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # per halfword, set on b
 
 @njit
 def k_sel(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # per byte lane: b where the condition holds, else a
+    if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
+        return
     for i in range(128):
         m = np.int8(-en[i])
         vr[rt, i] = (vr[rb, i] & m) | (vr[ra, i] & ~m)
@@ -357,6 +416,8 @@ def k_sel(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # per byte lane: b where 
 
 @njit
 def k_shb(vr, acc, vcr, rt, ra, rb, en, imm, scalar):
+    if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
+        return
     if imm < 16:  # left, zero fill; bits shifted out are lost
         for i in range(128):
             vr[rt, i] = np.int8((np.int16(vr[ra, i]) << imm) & 0xFF)
@@ -368,6 +429,8 @@ def k_shb(vr, acc, vcr, rt, ra, rb, en, imm, scalar):
 
 @njit
 def k_shh(vr, acc, vcr, rt, ra, rb, en, imm, scalar):
+    if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
+        return
     for i in range(64):
         h = ((np.int32(vr[ra, 2 * i]) & 0xFF) << 8) | (np.int32(vr[ra, 2 * i + 1]) & 0xFF)  # 0..65535
         r = (h << imm) if imm < 16 else (h >> (32 - imm))
@@ -377,6 +440,8 @@ def k_shh(vr, acc, vcr, rt, ra, rb, en, imm, scalar):
 
 @njit
 def k_splatb(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # low byte of RA
+    if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
+        return
     v = np.int8(scalar & 0xFF)
     for i in range(128):
         vr[rt, i] = v
@@ -384,6 +449,8 @@ def k_splatb(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # low byte of RA
 
 @njit
 def k_splath(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # low halfword of RA, big-endian
+    if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
+        return
     hi = np.int8((scalar >> 8) & 0xFF)
     lo = np.int8(scalar & 0xFF)
     for i in range(64):
@@ -393,6 +460,8 @@ def k_splath(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # low halfword of RA, 
 
 @njit
 def k_pack(vr, acc, vcr, rt, ra, rb, en, off, scalar):
+    if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
+        return
     # per 128-bit slice: the upper (off 0) or lower (off 1) bytes of a's 8 halfwords,
     # then of b's 8 halfwords
     tmp = np.empty(128, np.int8)
@@ -406,6 +475,8 @@ def k_pack(vr, acc, vcr, rt, ra, rb, en, off, scalar):
 
 @njit
 def k_unpack(vr, acc, vcr, rt, ra, rb, en, off, scalar):
+    if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
+        return
     # per slice: halfword j <- (a byte off+j, b byte off+j); off 0 left, 8 right
     tmp = np.empty(128, np.int8)
     for s in range(8):
@@ -416,68 +487,61 @@ def k_unpack(vr, acc, vcr, rt, ra, rb, en, off, scalar):
         vr[rt, i] = tmp[i]
 
 
+# ------------------------------------------------------------------ dispatch
+# Three dispatch functions, grouped by measurement (benchmarks in docs/ppu.md): within one
+# function LLVM vectorises the byte kernels (about 10 ns per op) only as long as no
+# accumulator kernel and no kernel with scratch allocation sits beside them; those run
+# at 30-60 ns (accumulator) and 0.1-0.3 us (halfword, pack) in their own functions.
+G_FAST, G_ACC, G_SLOW = 1, 2, 3
+VGROUP = np.zeros(isa.N_OPS, dtype=np.int64)
+for _op in (isa.ADDBM, isa.ADDBFS, isa.SUBBM, isa.SUBBFS, isa.MULBM, isa.MULBFS, isa.CMPB,
+            isa.CMPH, isa.SEL, isa.SHB, isa.SPLATB, isa.SPLATH):
+    VGROUP[_op] = G_FAST
+for _op in (isa.ADDACBM, isa.ADDACBFS, isa.MATACBM, isa.MULTACBM, isa.MTACB, isa.MTACBF,
+            isa.ADDACTACBM, isa.ADDACTACBF, isa.ADDTACB, isa.MABM, isa.MABFS, isa.MATACBFS,
+            isa.MULTACBFS):
+    VGROUP[_op] = G_ACC
+for _op in range(isa.ADDBM, isa.UPCKBR + 1):
+    if VGROUP[_op] == 0:
+        VGROUP[_op] = G_SLOW
+
+
 @njit
 def vexec(op, vr, acc, vcr, rt, ra, rb, imm, scalar, en):
-    """Execute one of the FAST_OPS on registers rt, ra, rb. Its kernels are small enough
-    for LLVM to inline and vectorise; this function must call nothing else (a real call
-    passing arrays here made every kernel about 10x slower, measured)."""
+    """The byte arithmetic, compare, select, shift and splat ops (group G_FAST)."""
     if op == isa.ADDBM:
         k_addbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
-    elif op == isa.ADDBFS:
-        k_addbfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
-    elif op == isa.SUBBM:
-        k_subbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
     elif op == isa.SUBBFS:
         k_subbfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
-    elif op == isa.MULBM:
-        k_mulbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+    elif op == isa.ADDBFS:
+        k_addbfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
     elif op == isa.CMPB:
         k_cmpb(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
     elif op == isa.SEL:
         k_sel(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
     elif op == isa.SHB:
         k_shb(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+    elif op == isa.MULBFS:
+        k_mulbfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+    elif op == isa.SUBBM:
+        k_subbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+    elif op == isa.MULBM:
+        k_mulbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
     elif op == isa.SPLATB:
         k_splatb(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
-    elif op == isa.ADDACBM:
-        k_addacbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
-    elif op == isa.ADDACBFS:
-        k_addacbfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
-    elif op == isa.MATACBM:
-        k_matacbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
-    elif op == isa.MULTACBM:
-        k_multacbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
-    elif op == isa.MTACB:
-        k_mtacb(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
-    elif op == isa.MTACBF:
-        k_mtacbf(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
-    elif op == isa.ADDACTACBM:
-        k_addactacbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
-    elif op == isa.ADDACTACBF:
-        k_addactacbf(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
-    elif op == isa.ADDTACB:
-        k_addtacb(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
-    elif op == isa.CMPH:
-        k_cmph(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
     elif op == isa.SPLATH:
         k_splath(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
-
-
-FAST_OPS = np.zeros(isa.N_OPS, dtype=np.bool_)
-for _op in (isa.ADDBM, isa.ADDBFS, isa.SUBBM, isa.SUBBFS, isa.MULBM, isa.CMPB, isa.SEL,
-            isa.SHB, isa.SPLATB, isa.ADDACBM, isa.ADDACBFS, isa.MATACBM, isa.MULTACBM,
-            isa.MTACB, isa.MTACBF, isa.ADDACTACBM, isa.ADDACTACBF, isa.ADDTACB, isa.CMPH,
-            isa.SPLATH):
-    FAST_OPS[_op] = True
+    else:  # CMPH
+        k_cmph(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
 
 
 @njit
-def vexec_slow(op, vr, acc, vcr, rt, ra, rb, imm, scalar, en):
-    """The vector ALU ops not in FAST_OPS: kernels that LLVM does not inline (fractional
-    multiplies and 2n-bit products, pack/unpack, halfword arithmetic); with them in
-    ``vexec`` every kernel there ran about 10x slower (measured)."""
-    if op == isa.MULBFS:
-        k_mulbfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+def vexec_acc(op, vr, acc, vcr, rt, ra, rb, imm, scalar, en):
+    """The byte ops that read or write the accumulator (group G_ACC)."""
+    if op == isa.MATACBM:
+        k_matacbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+    elif op == isa.MULTACBM:
+        k_multacbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
     elif op == isa.MABM:
         k_mabm(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
     elif op == isa.MABFS:
@@ -486,7 +550,26 @@ def vexec_slow(op, vr, acc, vcr, rt, ra, rb, imm, scalar, en):
         k_matacbfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
     elif op == isa.MULTACBFS:
         k_multacbfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
-    elif op == isa.SHH:
+    elif op == isa.ADDACBM:
+        k_addacbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+    elif op == isa.ADDACBFS:
+        k_addacbfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+    elif op == isa.MTACB:
+        k_mtacb(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+    elif op == isa.MTACBF:
+        k_mtacbf(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+    elif op == isa.ADDACTACBM:
+        k_addactacbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+    elif op == isa.ADDACTACBF:
+        k_addactacbf(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+    else:  # ADDTACB
+        k_addtacb(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+
+
+@njit
+def vexec_slow(op, vr, acc, vcr, rt, ra, rb, imm, scalar, en):
+    """Halfword shift, pack / unpack and all halfword arithmetic (group G_SLOW)."""
+    if op == isa.SHH:
         k_shh(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
     elif op == isa.PCKBU:
         k_pack(vr, acc, vcr, rt, ra, rb, en, 0, scalar)
@@ -496,5 +579,5 @@ def vexec_slow(op, vr, acc, vcr, rt, ra, rb, imm, scalar, en):
         k_unpack(vr, acc, vcr, rt, ra, rb, en, 0, scalar)
     elif op == isa.UPCKBR:
         k_unpack(vr, acc, vcr, rt, ra, rb, en, 8, scalar)
-    else:  # the halfword arithmetic and accumulator ops
+    else:
         k_halfword(vr, acc, vcr, rt, ra, rb, en, op, scalar)

@@ -11,10 +11,10 @@ Rule (per synapse, at every timer event), in the processor's own 8-bit arithmeti
 ``baseline_causal`` / ``baseline_acausal``, uint8[256], e.g. measured by reading the
 sensors right after a reset); ``eta_plus`` / ``eta_minus`` (host symbols, 0..127) are
 Q0.7 learning rates; ``threshold`` (host symbol theta, in units of 2 LSB) ignores
-amplitudes within the baselines' per-synapse spread. Readings and baselines are halved (logical shift right) so that the
-unsigned 0..255 readings fit the signed byte lanes; the multiply is the FXV fractional
-multiply (floor(a*b/128)). Potentiation needs pre-before-post pairings (causal), and
-depression post-before-pre (anti-causal).
+amplitudes within the baselines' per-synapse spread. Readings and baselines are halved
+(logical shift right) so that the unsigned 0..255 readings fit the signed byte lanes;
+the multiply is the FXV fractional multiply (floor(a*b/128)). Potentiation needs
+pre-before-post pairings (causal), depression post-before-pre (anti-causal).
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 import numpy as np
 
 from chip_emulator.ppu import isa
+from chip_emulator.ppu.array_io import RATES
 from chip_emulator.ppu.testing import Machine
 
 I = isa.OP_INDEX
@@ -68,7 +69,7 @@ def test_sram_words_are_big_endian_and_vector_load_store():
 
 def test_io_weights_round_trip_masked_to_6_bits_and_condition_masked_write():
     m = Machine(rows=4)
-    m.io.weights[2] = np.arange(256) % 64
+    m.io.rows[isa.IO_WEIGHTS, 2] = np.arange(256) % 64
     w, mask = 1, 2
     addr = isa.io_address(isa.IO_WEIGHTS, 2, 1)
     err = m.run([
@@ -81,10 +82,10 @@ def test_io_weights_round_trip_masked_to_6_bits_and_condition_masked_write():
     ])
     assert err == 0
     assert m.vr[w].tolist() == (np.arange(128, 256) % 64).tolist()
-    row = m.io.weights[2, 128:]
+    row = m.io.rows[isa.IO_WEIGHTS, 2, 128:]
     zero = (np.arange(128, 256) % 64) == 0
     assert (row[zero] == 8).all() and (row[~zero] == np.arange(128, 256)[~zero] % 64).all()
-    assert (m.io.weights[2, :128] == np.arange(128) % 64).all()  # other half untouched
+    assert (m.io.rows[isa.IO_WEIGHTS, 2, :128] == np.arange(128) % 64).all()  # other half untouched
     assert m.status[0] == 1 + 20 + 1 + 2 + 2 + 20 + 1  # weight vector load/store 20
 
 
@@ -108,7 +109,7 @@ def test_cadc_row_conversion_cost_shared_by_the_row():
 
 def test_rng_rate_and_neuron_io():
     m = Machine(rows=2, seed=3)
-    m.io.rates[:] = np.arange(256) % 200
+    m.io.neurons[RATES, :] = np.arange(256) % 200
     before = m.io.rng.copy()
     err = m.run([
         [I["li"], 1, 0, 0, 0, isa.io_address(isa.IO_RNG, 0, 0)],
@@ -123,5 +124,5 @@ def test_rng_rate_and_neuron_io():
     assert not np.array_equal(m.vr[1], m.vr[2])  # the generators advance per read
     assert (m.io.rng[:128] != before[:128]).all() and (m.io.rng[128:] == before[128:]).all()
     assert (m.vr[3].view(np.uint8) == np.arange(128, 256) % 200).all()
-    assert (m.io.rates[128:] == 0).all() and (m.io.rates[:128] != 0).any()
+    assert (m.io.neurons[RATES, 128:] == 0).all() and (m.io.neurons[RATES, :128] != 0).any()
     assert (m.io.neuron_reset[:128] == (np.arange(128, 256) % 200 != 0)).all()
