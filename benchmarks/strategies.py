@@ -183,13 +183,17 @@ def evosax_targets(dims, seeds: int) -> None:
     """The same runs with evosax's implementations (JAX), in the BBOB domain [-5, 5]^n."""
     try:
         import jax
+
+        jax.config.update("jax_enable_x64", True)  # float64 as ours: 1e-8 targets need it
         import jax.numpy as jnp
         from evosax import algorithms as ea
     except ImportError as exc:
         print(f"evosax not importable here ({exc}); install the bench extra")
         return
     pairs = {"cma": "CMA_ES", "sep_cma": "Sep_CMA_ES", "snes": "SNES", "xnes": "xNES", "open_es": "Open_ES"}
-    version = getattr(sys.modules.get("evosax"), "__version__", "?")
+    from importlib.metadata import version as _version
+
+    version = _version("evosax")
     print(f"# evosax {version}: evaluations to 1e-8, median over {seeds} seeds; load {_load()}")
     print("| function | dim | " + " | ".join(f"evosax {k}" for k in pairs) + " |")
     print("|---|---:|" + "---:|" * len(pairs))
@@ -213,12 +217,13 @@ def evosax_targets(dims, seeds: int) -> None:
                     if hasattr(params, "std_init"):
                         params = params.replace(std_init=0.2)
                     state = es.init(key, jnp.full(dim, 0.5), params)
+                    ask, tell = jax.jit(es.ask), jax.jit(es.tell)
                     evals, best = 0, np.inf
                     while evals < 20_000 * dim and best >= 1e-8:
                         key, k1, k2 = jax.random.split(key, 3)
-                        x, state = es.ask(k1, state, params)
-                        y = loss(np.clip(np.asarray(x), 0.0, 1.0))
-                        state, _ = es.tell(k2, x, jnp.asarray(y), state, params)
+                        x, state = ask(k1, state, params)
+                        y = loss(np.clip(np.asarray(x), 0.0, 1.0))  # the unit cube, as ours
+                        state, _ = tell(k2, x, jnp.asarray(y), state, params)
                         evals += lam
                         best = min(best, float(y.min()))
                     res.append((evals if best < 1e-8 else None, best))

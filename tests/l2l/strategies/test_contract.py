@@ -166,3 +166,30 @@ def test_tell_without_ask_and_with_other_genomes_is_rejected():
 def test_bad_params_name_the_key_and_what_is_allowed(name, kw, msg):
     with pytest.raises(ValueError, match=msg):
         REGISTRY[name][1](**kw)
+
+
+def test_the_study_loop_follows_a_restart_population_change(tmp_path):
+    import pandas as pd
+
+    cfg = yaml.safe_load((CONFIGS / "ipop_cma.yaml").read_text())
+    cfg.update(tolfun=1e-3, tolx=1e-4)  # short runs: restarts within 60 generations
+    spec = study_from_dict(
+        {
+            "seed": 2,
+            "generations": 60,
+            "max_evaluations": None,
+            "repetitions": 1,
+            "target": None,
+            "quiet": True,
+            "resume": None,
+            "strategy": cfg,
+            "task": {"name": "sphere", "dim": 2, "lower": -5.0, "upper": 5.0, "x0": 3.0},
+            "evaluator": {"name": "serial"},
+        }
+    )
+    out = run_study(spec, tmp_path / "ipop")
+    gens = pd.read_parquet(tmp_path / "ipop" / "generations.parquet")
+    assert list(dict.fromkeys(gens["popsize"]))[:2] == [6, 12]  # the restart doubled it
+    assert out.evaluations == gens["popsize"].sum()
+    # the stat is the population of the next ask: it announces each change one row early
+    np.testing.assert_array_equal(gens["strategy.popsize"].to_numpy()[:-1], gens["popsize"].to_numpy()[1:])
