@@ -28,7 +28,7 @@ from numba import njit
 
 from .. import ppu_port as pp
 from . import isa
-from .array_io import io_range_error, lfsr_step8
+from .array_io import lfsr_step8
 from .disasm import format_instruction
 from .interpreter import S_CYCLES, S_DETAIL, S_PC, STATUS_LEN, check_code, run_program
 from .io_seam import register_backend

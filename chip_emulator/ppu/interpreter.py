@@ -20,8 +20,17 @@ from numba import njit
 
 from . import isa
 from .io_seam import io_load, io_store
-from .vector_ops import G_ACC, G_FAST, VGROUP, commit_bytes, copy_row, enable_mask, vexec, \
-    vexec_acc, vexec_slow
+from .vector_ops import (
+    G_ACC,
+    G_FAST,
+    VGROUP,
+    commit_bytes,
+    copy_row,
+    enable_mask,
+    vexec,
+    vexec_acc,
+    vexec_slow,
+)
 
 # status vector (int64[STATUS_LEN])
 S_CYCLES, S_ERROR, S_PC, S_COUNT, S_FLAGS, S_DETAIL = range(6)

@@ -1,0 +1,92 @@
+"""The I/O adapter onto the analog core's PPU port, called as the run loop calls it."""
+
+import numpy as np
+import pytest
+
+from chip_emulator.chip import make_chip
+from chip_emulator.params import ChipSpec
+from chip_emulator.ppu import PPUError, ProgramBuilder, isa, make_core_ppu, ppu_core_fn
+from chip_emulator.state import init_state
+
+
+def _chip(R=4, N=8):
+    spec = ChipSpec(n_hemispheres=2, n_rows=R, n_neurons=N)
+    chip = make_chip(spec, seeds=[1, 2])
+    return chip, init_state(chip, [3, 4], weights=10)
+
+
+def _program():
+    """w[row 1] += 5 (via fxvinx/fxvoutx), reset row 1, store the causal readings and
+    the membrane readings into symbols, reset neuron 2."""
+    b = ProgramBuilder()
+    b.symbol("causal", "uint8", 128)
+    b.symbol("membrane", "uint8", 128)
+    w, d, c, m = b.vreg("w"), b.vreg("d"), b.vreg("c"), b.vreg("m")
+    b.splat(d, 5)
+    b.io_in(w, isa.IO_WEIGHTS, 1, 0)
+    b.fxvaddbm(w, w, d)
+    b.io_out(w, isa.IO_WEIGHTS, 1, 0)
+    b.io_in(c, isa.IO_CAUSAL, 1, 0)
+    b.store_vector(c, "causal")
+    b.io_out(c, isa.IO_CORR_RESET, 1, 0)
+    b.io_in(m, isa.IO_MEMBRANE, 0, 0)
+    b.store_vector(m, "membrane")
+    b.vector_constant("pick", [0, 0, 1] + [0] * 125)
+    b.load_vector(m, "pick")
+    b.io_out(m, isa.IO_NEURON_RESET, 0, 0)
+    return b.build()
+
+
+def test_adapter_reads_and_writes_only_its_own_instance_and_hemisphere():
+    chip, st = _chip()
+    ppu = make_core_ppu(_program(), 2, 2, seeds=[0, 1])
+    w_before = st.weights.copy()
+    st.port[3][1, 0] = 7.0  # causal stores of instance 1, hemisphere 0
+    v = st.port[9]
+    v[1, 0, 2] = 150.0
+    ppu_core_fn(ppu.ctx, st.port, 1, 0, 12.5)
+    ppu.check()
+    w = st.weights
+    assert (w[1, 0, 1] == 15).all()
+    mask = np.ones(w.shape, bool)
+    mask[1, 0, 1] = False
+    np.testing.assert_array_equal(w[mask], w_before[mask])  # nobody else touched
+    causal = ppu.read_symbol("causal", 1, 0)[:8]
+    np.testing.assert_array_equal(causal, np.clip(np.floor(chip.base_c[1, 0, :, 1] - 7.0
+                                                           + 0.5), 0, 255))
+    assert (st.port[3][1, 0, :, 1] == 0).all() and (st.port[3][1, 0, :, 0] == 7).all()
+    assert ppu.read_symbol("membrane", 1, 0)[2] == 150
+    assert v[1, 0, 2] == chip.v_reset[1, 0, 2]  # neuron 2 reset
+    assert ppu.cycles(1, 0).shape == (1,) and ppu.cycles(0, 0).shape == (0,)
+
+
+def test_program_error_stops_that_processor_and_is_raised_on_the_host():
+    chip, st = _chip()
+    b = ProgramBuilder()
+    v = b.vreg("v")
+    b.io_in(v, isa.IO_WEIGHTS, 3, 0)
+    b.io_in(v, isa.IO_WEIGHTS, 4, 0)  # row 4 does not exist on a 4-row array
+    ppu = make_core_ppu(b.build(), 2, 2, seeds=[0, 1])
+    ppu_core_fn(ppu.ctx, st.port, 0, 1, 3.0)
+    ppu_core_fn(ppu.ctx, st.port, 0, 1, 4.0)  # stopped: not run again
+    ppu_core_fn(ppu.ctx, st.port, 1, 1, 3.0)
+    with pytest.raises(PPUError, match=r"I/O address.*instance 0, hemisphere 1") as e:
+        ppu.check()
+    assert e.value.index == 3 and "fxvinx" in e.value.instruction
+    assert ppu.ctx.n_events[0, 1] == 1 and ppu.ctx.n_events[1, 1] == 1
+
+
+def test_budget_overrun_flagged_or_raised():
+    chip, st = _chip()
+    b = ProgramBuilder()
+    with b.loop("i", 0, 1000):
+        pass
+    prog = b.build()
+    flag = make_core_ppu(prog, 2, 2, seeds=[0, 1], budget_cycles=1000, on_overrun="flag")
+    ppu_core_fn(flag.ctx, st.port, 0, 0, 0.0)
+    flag.check()
+    assert flag.ctx.overruns[0, 0] == 1 and flag.cycles(0, 0)[0] > 1000
+    err = make_core_ppu(prog, 2, 2, seeds=[0, 1], budget_cycles=1000)
+    ppu_core_fn(err.ctx, st.port, 0, 0, 0.0)
+    with pytest.raises(PPUError, match="overran"):
+        err.check()
