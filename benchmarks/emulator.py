@@ -148,8 +148,8 @@ def export_network(path: str):
              v_thresh=neu["v_thresh"][0], v_reset=chip.v_reset[0],
              ref_us=chip.ref_steps[0] * dt, weights=state.weights[0],
              gain=chip.syn_arrays[0][0], row_sign=wiring.row_sign, rate_hz=INPUT_RATE_HZ,
-             tau_c=1.0 / chip.k_c, tau_a=1.0 / chip.k_a, eta_c=chip.syn_arrays[1][0],
-             eta_a=chip.syn_arrays[3][0], noise_lsb=chip.pattern.noise_lsb)
+             tau_c=1.0 / chip.k_c, tau_a=1.0 / chip.k_a, eta_c=chip.correlation_params()[0][0],
+             eta_a=chip.correlation_params()[2][0], noise_lsb=chip.pattern.noise_lsb)
 
 
 def brian2_worker(path: str) -> dict:

@@ -43,7 +43,12 @@ from chip_emulator.params import (
 )
 
 F32 = np.float32
-DELTA_CLIP = 0.5  # |relative rate deviation| of a correlation sensor, for its 2nd-order form
+DELTA_CLIP = 0.5  # |relative rate deviation| of a correlation sensor (its Taylor form)
+# Per-synapse correlation deviations are stored as int8 (a quarter of the memory traffic
+# of float32, which bounds the correlation update): eta = eta0 (1 + q * ETA_STEP),
+# q in -90..127 (1 % steps, -90 % .. +127 %); delta = q * DELTA_STEP, q in -127..127.
+ETA_STEP = 0.01
+DELTA_STEP = DELTA_CLIP / 127.0
 
 
 def _psc_coef(h: float, tau_syn: np.ndarray, tau_mem: np.ndarray) -> np.ndarray:
@@ -62,10 +67,11 @@ class Chip:
     """Everything fixed about a batch of B chip instances.
 
     ``neuron_arrays``: tuple of float32 (B, H, N) arrays, in the order of
-    ``NEURON_ARRAYS``; ``syn_arrays``: (gain (B,H,R,N), eta_c (B,H,N,R), delta_c
-    (B,H,N,R), eta_a (B,H,R,N), delta_a (B,H,R,N)); ``k_c``, ``k_a``: nominal
-    1/tau of the correlation sensors (1/us); ``v_reset``, ``ref_steps`` (B,H,N);
-    ``base_c``, ``base_a``: correlation readings after reset.
+    ``NEURON_ARRAYS``; ``syn_arrays``: (gain f32 (B,H,R,N), eta_c, delta_c int8
+    (B,H,N,R), eta_a, delta_a int8 (B,H,R,N), [eta_c0, eta_a0] f64), the correlation
+    deviations quantised (see ETA_STEP, DELTA_STEP; ``correlation_params`` gives them
+    as floats); ``k_c``, ``k_a``: nominal 1/tau of the correlation sensors (1/us);
+    ``v_reset``, ``ref_steps`` (B,H,N); ``base_c``, ``base_a``: readings after reset.
     """
 
     spec: ChipSpec
@@ -84,6 +90,13 @@ class Chip:
     @property
     def batch(self) -> int:
         return self.v_reset.shape[0]
+
+    def correlation_params(self):
+        """(eta_c, delta_c, eta_a, delta_a) as float64 arrays: amplitude (LSB) and
+        relative rate deviation (tau_s = tau0 / (1 + delta)) of every sensor."""
+        _, qec, qdc, qea, qda, eta0 = self.syn_arrays
+        return (eta0[0] * (1.0 + qec * ETA_STEP), qdc * DELTA_STEP,
+                eta0[1] * (1.0 + qea * ETA_STEP), qda * DELTA_STEP)
 
 
 NEURON_ARRAYS = ("p_mem", "p_exc", "p_inh", "c_exc", "c_inh", "v_leak", "v_thresh",
@@ -141,13 +154,16 @@ def chip_from_pattern(spec: ChipSpec, pattern: FixedPattern,
     neuron_arrays = tuple(np.ascontiguousarray(arrays[k], dtype=F32) for k in NEURON_ARRAYS)
     gain = p.synapse_gain_lsb * rel(1.0, fp.r_gain)[:, :, None, :] * rel(1.0, fp.r_syn_gain)
 
-    def delta(r_tau):  # tau_s = tau0 (1 + r)  ->  rate k_s = k0 (1 + delta)
-        return np.clip(1.0 / np.maximum(1.0 + r_tau, 0.1) - 1.0, -DELTA_CLIP, DELTA_CLIP)
+    def delta_q(r_tau):  # tau_s = tau0 (1 + r)  ->  rate k_s = k0 (1 + delta)
+        d = np.clip(1.0 / np.maximum(1.0 + r_tau, 0.1) - 1.0, -DELTA_CLIP, DELTA_CLIP)
+        return np.ascontiguousarray(np.round(d / DELTA_STEP), dtype=np.int8)
 
-    syn_arrays = tuple(np.ascontiguousarray(a, dtype=F32) for a in (
-        gain,
-        corr.eta_causal_lsb * rel(1.0, fp.r_eta_c), delta(fp.r_tau_c),
-        corr.eta_acausal_lsb * rel(1.0, fp.r_eta_a), delta(fp.r_tau_a)))
+    def eta_q(r_eta):
+        return np.ascontiguousarray(np.clip(np.round(r_eta / ETA_STEP), -90, 127), np.int8)
+
+    syn_arrays = (np.ascontiguousarray(gain, dtype=F32),
+                  eta_q(fp.r_eta_c), delta_q(fp.r_tau_c), eta_q(fp.r_eta_a), delta_q(fp.r_tau_a),
+                  np.array([corr.eta_causal_lsb, corr.eta_acausal_lsb]))
     return Chip(
         spec=spec, neuron=neuron, corr=corr, pattern=fp,
         neuron_arrays=neuron_arrays, syn_arrays=syn_arrays,

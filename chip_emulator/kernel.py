@@ -43,6 +43,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from chip_emulator.chip import DELTA_STEP, ETA_STEP
+
 SCAN_BLOCK = 32  # spike search: neurons per block sum
 EVENT_CAP = 4096  # events delivered per step and hemisphere (inputs validated against it)
 REBASE_TAUS = 30.0
@@ -135,6 +137,27 @@ def _neurons_lif(noise_on, n, V, VL, IE, II, PM, OFF, CE, CI, PE, PI, RNG, NS, R
     return 0
 
 
+@njit(cache=True, nogil=True)
+def _causal_uniform(cau, eta_q, dlt_q, a_row, t_row, i, f, tp, gc, k, e0, eq):
+    """Causal pairing of neuron column ``i`` (pair ``f``) with its rows' last pre
+    spikes (uniform rows); a small function of its own so it compiles as one simple,
+    vectorisable loop."""
+    for r in range(np.uint64(cau.shape[1])):
+        u = np.float32(dlt_q[i, r]) * ((tp - t_row[f, r]) * k)
+        eta = e0 + np.float32(eta_q[i, r]) * eq
+        cau[i, r] += eta * (a_row[f, r] * gc * _exp_neg(u))
+
+
+@njit(cache=True, nogil=True)
+def _acausal_uniform(aca, eta_q, dlt_q, tpost, bpost, fr, nb, n, trel, ga, k, e0, eq):
+    """Anti-causal pairing of row ``fr`` with the last post spike of each neuron
+    ``nb + j`` (uniform rows)."""
+    for j in range(np.uint64(n)):
+        u = np.float32(dlt_q[fr, j]) * ((trel - tpost[nb + j]) * k)
+        eta = e0 + np.float32(eta_q[fr, j]) * eq
+        aca[fr, j] += eta * (bpost[nb + j] * ga * _exp_neg(u))
+
+
 def _run_loop(w0, w1, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
                neu, syn, wiring, src, port, dyn, rec, ppu_fn, ppu_ctx):
     """Advance the flat (instance, hemisphere) pairs ``w0 <= b * H + h < w1`` from
@@ -142,7 +165,7 @@ def _run_loop(w0, w1, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
     (and whatever ``ppu_fn`` writes into ``ppu_ctx``). Tuple layouts: see state.py."""
     (p_mem, p_exc, p_inh, c_exc, c_inh, v_leak, v_thresh, off_term, noise_step,
      p_w, a_term, b_jump, delta_t, v_exp) = neu
-    gain, eta_c, dlt_c, eta_a, dlt_a = syn
+    gain, eta_c, dlt_c, eta_a, dlt_a, eta0 = syn
     row_sign, out_label = wiring
     (pois_label, pois_cum, pois_total, reg_label, reg_period, reg_first,
      ev_off, ev_step, ev_label) = src
@@ -183,8 +206,13 @@ def _run_loop(w0, w1, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
     n_tr = tr_idx.shape[0]
     t_slots = trace.shape[3]
     n_cum = pois_cum.shape[1]
-    k_cf = np.float32(k_c)
-    k_af = np.float32(k_a)
+    # int8 deviations (chip.py): eta = eta0 (1 + q ETA_STEP), u = q DELTA_STEP k lag
+    e0c = np.float32(eta0[0])
+    e0a = np.float32(eta0[1])
+    eqc = np.float32(eta0[0] * ETA_STEP)
+    eqa = np.float32(eta0[1] * ETA_STEP)
+    k_cf = np.float32(k_c * DELTA_STEP)
+    k_af = np.float32(k_a * DELTA_STEP)
     rebase_us = REBASE_TAUS / max(k_c, k_a)
     d_c = np.exp(dt * k_c)
     d_a = np.exp(dt * k_a)
@@ -359,9 +387,8 @@ def _run_loop(w0, w1, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
                         for n in range(NU):
                             II[nb + n] += np.float32(W2[fr, n]) * G2[fr, n]
                     if corr_on:
-                        for n in range(NU):
-                            u = DLA2[fr, n] * ((trel - TPOST[nb + n]) * k_af)
-                            ACA2[fr, n] += ETA2[fr, n] * (BPOST[nb + n] * ga * _exp_neg(u))
+                        _acausal_uniform(ACA2, ETA2, DLA2, TPOST, BPOST, fr, nb, N, trel, ga,
+                                         k_af, e0a, eqa)
                         a_row[f, r] = ap_now
                         t_row[f, r] = trel
                 else:
@@ -376,8 +403,9 @@ def _run_loop(w0, w1, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
                     if corr_on:
                         for n in range(NU):
                             m = np.float32(LAB2[fr, n] == addr)
-                            u = DLA2[fr, n] * ((trel - TPOST[nb + n]) * k_af)
-                            ACA2[fr, n] += m * (ETA2[fr, n] * (BPOST[nb + n] * ga * _exp_neg(u)))
+                            u = np.float32(DLA2[fr, n]) * ((trel - TPOST[nb + n]) * k_af)
+                            eta = e0a + np.float32(ETA2[fr, n]) * eqa
+                            ACA2[fr, n] += m * (eta * (BPOST[nb + n] * ga * _exp_neg(u)))
                 if corr_on:
                     TPRE2[fr, addr] = trel
                     APRE2[fr, addr] = ap_now
@@ -465,15 +493,15 @@ def _run_loop(w0, w1, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
                         WA[i] += BJ[i]
                     if corr_on:
                         if uniform[f]:  # contiguous per-row traces: vectorises
-                            for r in range(RU):
-                                u = DLC2[i, r] * ((tp - t_row[f, r]) * k_cf)
-                                CAU2[i, r] += ETC2[i, r] * (a_row[f, r] * gc * _exp_neg(u))
+                            _causal_uniform(CAU2, ETC2, DLC2, a_row, t_row, i, f, tp, gc, k_cf,
+                                            e0c, eqc)
                         else:  # each synapse pairs with the last pre of its own address
                             for r in range(RU):
                                 fr = np.uint64(f * R) + r
                                 a = LABT2[i, r]
-                                u = DLC2[i, r] * ((tp - TPRE2[fr, a]) * k_cf)
-                                CAU2[i, r] += ETC2[i, r] * (APRE2[fr, a] * gc * _exp_neg(u))
+                                u = np.float32(DLC2[i, r]) * ((tp - TPRE2[fr, a]) * k_cf)
+                                eta = e0c + np.float32(ETC2[i, r]) * eqc
+                                CAU2[i, r] += eta * (APRE2[fr, a] * gc * _exp_neg(u))
                         TPOST[i] = tp
                         BPOST[i] = bp
 

@@ -56,7 +56,8 @@ def reference_run(chip: Chip, state: ChipState, duration_us: float,
     (i_exc, i_inh, w_ad, rng_n, rng_s, pois_e, *_rest, pend, pend_count, row_events) = state.dyn
     (p_mem, p_exc, p_inh, c_exc, c_inh, v_leak, v_thresh, off_term, noise_step,
      p_w, a_term, b_jump, delta_t, v_exp) = chip.neuron_arrays
-    gain, eta_c, dlt_c, eta_a, dlt_a = chip.syn_arrays
+    gain = chip.syn_arrays[0]
+    eta_c, dlt_c, eta_a, dlt_a = chip.correlation_params()
     noise_on = bool((noise_step > 0).any())
     adex_on = spec.adaptation or spec.exponential
     corr_on = spec.correlation

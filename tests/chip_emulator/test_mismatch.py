@@ -66,3 +66,17 @@ def test_membrane_noise_has_the_configured_stationary_std():
     _, rec2 = run(chip, init_state(chip, [3]), 200.0,
                   record=Record(trace_neurons=(0,), trace_every=100))
     assert not np.array_equal(rec2.trace[0, 0, 0], rec.trace[0, 0, 0])
+
+
+def test_quantised_correlation_deviations_stay_within_one_step():
+    from chip_emulator.chip import DELTA_STEP, ETA_STEP
+
+    chip = make_chip(SPEC, seeds=[4], mode="raw")
+    eta_c, delta_c, eta_a, _ = chip.correlation_params()
+    fp = chip.pattern
+    exact_eta = 0.5 * np.maximum(1.0 + fp.r_eta_c, 0.1)
+    inside = (fp.r_eta_c > -0.9) & (fp.r_eta_c < 1.27)
+    assert np.abs(eta_c - exact_eta)[inside].max() <= 0.5 * ETA_STEP * 0.5 + 1e-12
+    exact_delta = np.clip(1.0 / np.maximum(1.0 + fp.r_tau_c, 0.1) - 1.0, -0.5, 0.5)
+    assert np.abs(delta_c - exact_delta).max() <= 0.5 * DELTA_STEP + 1e-12
+    assert eta_a.std() > 0.1  # the spread survives quantisation
