@@ -6,7 +6,8 @@ Linear Time and Space Complexity. PPSN X.
 Noise handling: Hansen, N., Niederberger, A. S. P., Guzzella, L. & Koumoutsakos, P. (2009).
 A Method for Handling Uncertainty in Evolutionary Optimization With an Application to
 Feedback Control of Combustion. IEEE TEC 13(1) (UH-CMA-ES), with the constants of pycma's
-`NoiseHandler` (theta 0.5, c_s 0.3, alpha_sigma 1 + 2 / (n + 10)).
+`NoiseHandler` (theta 0.5, c_s 0.3, alpha_sigma = alpha_evals = 1 + 2 / (n + 10), evaluations
+decreased by alpha_evals^(-1/4) when no noise is measured, median aggregation).
 Implementation: pycma (`cma` package), whose `CMAEvolutionStrategy` samples and updates; this
 module makes its state explicit, its randomness ours, and moves the noise measurement into
 ask/tell (pycma's `NoiseHandler` calls the objective itself, which our loop cannot allow).
@@ -134,6 +135,7 @@ class CMAParams(NoiseParams):
     noise_handling: bool = False  # UH-CMA-ES: re-evaluate a few offspring, raise sigma on noise
     noise_reevals: int | None = None  # offspring re-evaluated per generation; None: 2 + popsize/20
     noise_epsilon: float = 1e-7  # perturbation of a re-evaluated offspring, relative to sigma
+    noise_max_evals: int = 1  # > 1: also raise the evaluations per genome (median) up to this
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -149,6 +151,7 @@ class CMAParams(NoiseParams):
             raise ValueError("strategy.diagonal and strategy.noise_handling must be true or false")
         check_int("noise_reevals", self.noise_reevals, 1, allow_none=True)
         check_number("noise_epsilon", self.noise_epsilon, 0.0, 1.0)
+        check_int("noise_max_evals", self.noise_max_evals, 1)
 
 
 @dataclass(frozen=True)
@@ -162,6 +165,7 @@ class CMAState:
     generation: int = 0
     asked: np.ndarray | None = None  # genomes of the pending ask
     noise_s: float = 0.0  # smoothed uncertainty measure s-bar (Hansen et al. 2009)
+    noise_evals: float = 1.0  # evaluations per genome; int() of it are asked (UH-CMA-ES)
 
 
 def uncertainty_measure(fit: np.ndarray, fit_re: np.ndarray, idx: np.ndarray, theta: float = 0.5):
@@ -234,15 +238,21 @@ class CMAES(BaseStrategy):
         if k:  # re-evaluate k offspring, slightly perturbed (Hansen et al. 2009, sec. III-A)
             eps = self.params.noise_epsilon * es.sigma * es.opts["randn"](k, es.N)
             x = np.vstack([x, np.clip(x[:k] + eps, 0.0, 1.0)])
+        m = int(state.noise_evals)
+        if m > 1:  # each genome m times in a row; tell takes their median
+            x = np.repeat(x, m, axis=0)
         return x, replace(state, es=es, asked=x)
 
     def _tell(self, state: CMAState, genomes: np.ndarray, losses: np.ndarray) -> tuple[CMAState, dict]:
         losses = check_asked(state.asked, genomes, losses)
         es = _fork(state.es)
         lam = es.popsize
-        x = state.asked
+        m = int(state.noise_evals)
+        x = state.asked[::m]
+        if m > 1:
+            losses = np.median(losses.reshape(-1, m), axis=1)  # pycma's default aggregate
         es.tell(list(x[:lam]), losses[:lam].tolist())
-        noise_s = state.noise_s
+        noise_s, evals = state.noise_s, state.noise_evals
         stats = {}
         if len(x) > lam:  # UH-CMA-ES: measure the rank changes of the re-evaluations
             k = len(x) - lam
@@ -250,14 +260,18 @@ class CMAES(BaseStrategy):
             fit_re[:k] = losses[lam:]
             s = uncertainty_measure(losses[:lam], fit_re, np.arange(k))
             noise_s = (1 - 0.3) * noise_s + 0.3 * s  # s-bar <- (1 - c_s) s-bar + c_s s, c_s = 0.3
-            if noise_s > 0:  # treatment: sigma <- alpha_sigma sigma (sec. III-B)
-                es.sigma *= 1 + 2.0 / (es.N + 10)
-            stats["noise_s"] = float(noise_s)
+            alpha = 1 + 2.0 / (es.N + 10)  # alpha_sigma = alpha_evals (pycma's constants)
+            if noise_s > 0:  # treatment (sec. III-B): more evaluations and a larger sigma
+                evals = min(evals * alpha, self.params.noise_max_evals)
+                es.sigma *= alpha
+            else:  # no noise detected: fewer evaluations again, alpha^(-1/4) per generation
+                evals = max(evals * alpha**-0.25, 1.0)
+            stats.update(noise_s=float(noise_s), noise_evals=float(int(evals)))
         stats.update(
             sigma=float(es.sigma),
             axis_ratio=float(es.D.max() / es.D.min()) if np.ndim(es.D) else 1.0,
         )
-        new = CMAState(es=es, generation=state.generation + 1, asked=None, noise_s=noise_s)
+        new = CMAState(es=es, generation=state.generation + 1, noise_s=noise_s, noise_evals=evals)
         return new, stats
 
     def _center(self, state: CMAState) -> np.ndarray:

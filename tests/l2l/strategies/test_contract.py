@@ -19,6 +19,7 @@ CONFIGS = Path(__file__).parents[3] / "configs" / "strategy"
 # every strategy with its defaults, plus the re-evaluation and noise-handling variants
 VARIANTS = [(name, {}) for name in REGISTRY] + [
     ("cma", {"noise_handling": True}),
+    ("cma", {"noise_handling": True, "noise_max_evals": 3}),
     ("snes", {"reevaluate": "mean", "reevaluations": 2}),
     ("ga", {"reevaluate": "elite", "reevaluations": 3}),
     ("bipop_cma", {"reevaluate": "elite"}),

@@ -105,3 +105,22 @@ def test_noise_handling_asks_lambda_plus_reevaluations():
     x, st = s.ask(s.init(np.full(3, 0.5), strategy_rng(1)))
     assert len(x) == 24
     np.testing.assert_allclose(x[20:], x[:4], atol=1e-6)  # perturbed by epsilon * sigma only
+
+
+def test_noise_handling_raises_the_evaluations_per_genome_under_noise_and_takes_their_median():
+    s = CMAES(CMAParams(noise_handling=True, popsize=10, noise_reevals=2, noise_max_evals=3))
+    st = s.init(np.full(4, 0.6), strategy_rng(5))
+    noise = np.random.default_rng(5)
+    sizes = []
+    for _ in range(60):
+        x, st = s.ask(st)
+        sizes.append(len(x))
+        st, stats = s.tell(st, x, unit_loss("sphere")(x) + noise.normal(0.0, 1e3, len(x)))
+    assert sizes[0] == 12 and max(sizes) == 36  # (10 + 2) genomes, then each 3 times
+    m = 3
+    x, st1 = s.ask(st)
+    assert len(x) == 12 * m and np.array_equal(x[::m], x[1::m])
+    losses = np.tile([0.0, 100.0, 1.0], 12)  # median 1.0 for every genome
+    a, _ = s.tell(st1, x, losses)
+    b, _ = s.tell(st1, x, np.tile([1.0, -50.0, 7.0], 12))  # same medians, same update
+    np.testing.assert_array_equal(s.ask(a)[0], s.ask(b)[0])
