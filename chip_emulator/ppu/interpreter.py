@@ -125,7 +125,6 @@ def run_program(code, sram, vr, acc, vcr, gpr, status, io, data_base, max_cycles
     n = code.shape[0]
     tmp = np.empty(128, np.int8)
     en = np.ones(128, np.int8)
-    ones = np.ones(128, np.int8)  # the enable mask of unconditional ops
     sram_hi = np.int64(sram.shape[0])
     pc = 0
     cycles = np.int64(0)
@@ -161,8 +160,6 @@ def run_program(code, sram, vr, acc, vcr, gpr, status, io, data_base, max_cycles
                 err = isa.E_IO_RANGE
                 detail = a
                 break
-            if c != 0:
-                enable_mask(vcr, c, en)
             if op == isa.INX:
                 if not isa.IO_READABLE[kind]:
                     err = isa.E_IO_DIRECTION
@@ -173,13 +170,15 @@ def run_program(code, sram, vr, acc, vcr, gpr, status, io, data_base, max_cycles
                     err = e
                     detail = a
                     break
-                commit_bytes(vr, rt, tmp, en, c)
+                commit_bytes(vr, rt, tmp, vcr, c)
             else:
                 if not isa.IO_WRITABLE[kind]:
                     err = isa.E_IO_DIRECTION
                     detail = a
                     break
                 copy_row(vr, rt, tmp)
+                if c != 0:
+                    enable_mask(vcr, c, en)
                 e = io_store(io, kind, row, half, tmp, en, c != 0)
                 if e != 0:
                     err = e
@@ -203,19 +202,16 @@ def run_program(code, sram, vr, acc, vcr, gpr, status, io, data_base, max_cycles
                 if kind == isa.IO_CORR_RESET and cadc_row == row:
                     cadc_row = -1  # the buffered conversion is stale after a reset
         elif op >= isa.ADDBM and op <= isa.UPCKBR:
-            # C is a condition except for compare, shift and splat (ignore it) and pack /
-            # unpack (a size; only 0 passes the static check)
-            mask = ones
-            if c != 0 and op != isa.CMPB and op != isa.CMPH:
-                enable_mask(vcr, c, en)
-                mask = en
+            # C is a condition, except for compare (ignored) and pack / unpack (a size,
+            # only 0 passes the static check); shift and splat ignore it
+            cc = 0 if (op == isa.CMPB or op == isa.CMPH) else c
             g = VGROUP[op]
             if g == G_FAST:
-                vexec(op, vr, acc, vcr, rt, ra, rb, imm, np.int64(gpr[ra]), mask)
+                vexec(op, vr, acc, vcr, rt, ra, rb, cc, imm, np.int64(gpr[ra]))
             elif g == G_ACC:
-                vexec_acc(op, vr, acc, vcr, rt, ra, rb, imm, np.int64(gpr[ra]), mask)
+                vexec_acc(op, vr, acc, vcr, rt, ra, rb, cc, imm, np.int64(gpr[ra]))
             else:
-                vexec_slow(op, vr, acc, vcr, rt, ra, rb, imm, np.int64(gpr[ra]), mask)
+                vexec_slow(op, vr, acc, vcr, rt, ra, rb, cc, imm, np.int64(gpr[ra]))
         elif op == isa.ADDI:
             gpr[rt] = np.int32((np.int64(gpr[ra]) + imm) & 0xFFFFFFFF)
         elif op == isa.CMPI or op == isa.CMP:

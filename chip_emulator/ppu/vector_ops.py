@@ -28,6 +28,13 @@ from . import isa
 _FLAG_OF_C = np.array([0, isa.FLAG_GT, isa.FLAG_LT, isa.FLAG_EQ], dtype=np.uint8)
 
 
+@njit(inline="always")
+def lane_on(flags, c):
+    """1 where condition C holds on a byte lane with these flags (guide: 'conditional';
+    C = 0 always). Computed inside each kernel's loop: a separate mask pass cost a call."""
+    return (c == 0) | ((flags & _FLAG_OF_C[c]) != 0)
+
+
 @njit
 def enable_mask(vcr, c, en):
     """en[i] = 1 where the condition C holds on byte lane i (guide: 'conditional')."""
@@ -37,7 +44,7 @@ def enable_mask(vcr, c, en):
 
 
 @njit
-def commit_bytes(vr, rt, tmp, en, c):
+def commit_bytes(vr, rt, tmp, vcr, c):
     """vr[rt] <- tmp on enabled byte lanes (all when c == 0)."""
     if rt < 0:  # lets LLVM drop the negative-index wraparound from the loops
         return
@@ -46,7 +53,7 @@ def commit_bytes(vr, rt, tmp, en, c):
             vr[rt, i] = tmp[i]
     else:
         for i in range(128):
-            m = np.int8(-en[i])  # 0 or -1: a branch-free select
+            m = np.int8(-lane_on(vcr[i], c))  # 0 or -1: a branch-free select
             vr[rt, i] = (tmp[i] & m) | (vr[rt, i] & ~m)
 
 
@@ -60,15 +67,11 @@ def copy_row(vr, rt, tmp):
 
 
 @njit(inline="always")
-def commit_acc(acc, tmp16, en, c):
+def commit_acc(acc, tmp16, vcr, c):
     """acc <- tmp16 on enabled byte lanes (all when c == 0)."""
-    if c == 0:
-        for i in range(128):
-            acc[i] = tmp16[i]
-    else:
-        for i in range(128):
-            m = np.int16(-en[i])
-            acc[i] = (tmp16[i] & m) | (acc[i] & ~m)
+    for i in range(128):
+        m = np.int16(-lane_on(vcr[i], c))
+        acc[i] = (tmp16[i] & m) | (acc[i] & ~m)
 
 
 @njit(inline="always")
@@ -104,191 +107,192 @@ def words_to_acc16(m, tmp16):
 # One small non-inlined kernel per op: LLVM vectorises a lone lane loop, but not the same
 # loop inlined into the big interpreter (int8 stores may alias the array descriptors
 # there), measured 20-50 ns against 100-200 ns per op. Each writes vr[rt, i] (a register or
-# the accumulator) only where en[i] == 1; lanes are independent, so d may alias a or b.
+# the accumulator) only where condition c holds on lane i; lanes are independent, so
+# the destination may be a source.
 
 
 @njit
-def k_addbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # (a + b) mod 2^8
+def k_addbm(vr, acc, vcr, rt, ra, rb, c, imm, scalar):  # (a + b) mod 2^8
     if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
         return
     for i in range(128):
-        m = np.int8(-en[i])
+        m = np.int8(-lane_on(vcr[i], c))
         vr[rt, i] = (np.int8(vr[ra, i] + vr[rb, i]) & m) | (vr[rt, i] & ~m)
 
 
 @njit
-def k_subbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # (a - b) mod 2^8
+def k_subbm(vr, acc, vcr, rt, ra, rb, c, imm, scalar):  # (a - b) mod 2^8
     if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
         return
     for i in range(128):
-        m = np.int8(-en[i])
+        m = np.int8(-lane_on(vcr[i], c))
         vr[rt, i] = (np.int8(vr[ra, i] - vr[rb, i]) & m) | (vr[rt, i] & ~m)
 
 
 @njit
-def k_addbfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # clamp(a + b, -128, 127)
+def k_addbfs(vr, acc, vcr, rt, ra, rb, c, imm, scalar):  # clamp(a + b, -128, 127)
     if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
         return
     for i in range(128):
-        m = np.int8(-en[i])
+        m = np.int8(-lane_on(vcr[i], c))
         x = np.int16(vr[ra, i]) + np.int16(vr[rb, i])
         vr[rt, i] = (np.int8(min(max(x, -128), 127)) & m) | (vr[rt, i] & ~m)
 
 
 @njit
-def k_subbfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # clamp(a - b, -128, 127): 0 - (-128) = 127
+def k_subbfs(vr, acc, vcr, rt, ra, rb, c, imm, scalar):  # clamp(a - b, -128, 127): 0 - (-128) = 127
     if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
         return
     for i in range(128):
-        m = np.int8(-en[i])
+        m = np.int8(-lane_on(vcr[i], c))
         x = np.int16(vr[ra, i]) - np.int16(vr[rb, i])
         vr[rt, i] = (np.int8(min(max(x, -128), 127)) & m) | (vr[rt, i] & ~m)
 
 
 @njit
-def k_mulbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # low 8 bits of a*b
+def k_mulbm(vr, acc, vcr, rt, ra, rb, c, imm, scalar):  # low 8 bits of a*b
     if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
         return
     for i in range(128):
-        m = np.int8(-en[i])
+        m = np.int8(-lane_on(vcr[i], c))
         vr[rt, i] = (np.int8(np.int16(vr[ra, i]) * np.int16(vr[rb, i])) & m) | (vr[rt, i] & ~m)
 
 
 @njit
-def k_mulbfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar):
+def k_mulbfs(vr, acc, vcr, rt, ra, rb, c, imm, scalar):
     if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
         return
     # floor(2ab / 2^8) = floor(ab / 2^7) (arithmetic shift: toward -inf);
     # only -128 * -128 (ab = 2^14) saturates, to 127
     for i in range(128):
-        m = np.int8(-en[i])
+        m = np.int8(-lane_on(vcr[i], c))
         x = (np.int16(vr[ra, i]) * np.int16(vr[rb, i])) >> 7
         vr[rt, i] = (np.int8(min(x, 127)) & m) | (vr[rt, i] & ~m)
 
 
 @njit
-def k_mabm(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # upper 8 bits of (ACC + ab) mod 2^16
+def k_mabm(vr, acc, vcr, rt, ra, rb, c, imm, scalar):  # upper 8 bits of (ACC + ab) mod 2^16
     if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
         return
     for i in range(128):
-        m = np.int8(-en[i])
+        m = np.int8(-lane_on(vcr[i], c))
         s = np.int16(acc[i] + np.int16(vr[ra, i]) * np.int16(vr[rb, i]))
         vr[rt, i] = (np.int8(s >> 8) & m) | (vr[rt, i] & ~m)
 
 
 @njit
-def k_mabfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # upper 8 bits of sat16(ACC + fract(ab))
+def k_mabfs(vr, acc, vcr, rt, ra, rb, c, imm, scalar):  # upper 8 bits of sat16(ACC + fract(ab))
     if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
         return
     for i in range(128):
-        m = np.int8(-en[i])
+        m = np.int8(-lane_on(vcr[i], c))
         p = min(np.int32(vr[ra, i]) * np.int32(vr[rb, i]) * 2, 32767)  # 2*(-128)^2 saturates
         s = min(max(np.int32(acc[i]) + p, -32768), 32767)
         vr[rt, i] = (np.int8(s >> 8) & m) | (vr[rt, i] & ~m)
 
 
 @njit
-def k_addacbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # upper 8 bits of (ACC + a) mod 2^16
+def k_addacbm(vr, acc, vcr, rt, ra, rb, c, imm, scalar):  # upper 8 bits of (ACC + a) mod 2^16
     if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
         return
     for i in range(128):
-        m = np.int8(-en[i])
+        m = np.int8(-lane_on(vcr[i], c))
         s = np.int16(acc[i] + np.int16(vr[ra, i]))
         vr[rt, i] = (np.int8(s >> 8) & m) | (vr[rt, i] & ~m)
 
 
 @njit
-def k_addacbfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # upper 8 bits of sat16(ACC + a)
+def k_addacbfs(vr, acc, vcr, rt, ra, rb, c, imm, scalar):  # upper 8 bits of sat16(ACC + a)
     if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
         return
     for i in range(128):
-        m = np.int8(-en[i])
+        m = np.int8(-lane_on(vcr[i], c))
         s = min(max(np.int32(acc[i]) + np.int32(vr[ra, i]), -32768), 32767)
         vr[rt, i] = (np.int8(s >> 8) & m) | (vr[rt, i] & ~m)
 
 
 @njit
-def k_matacbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # ACC <- (ACC + ab) mod 2^16
+def k_matacbm(vr, acc, vcr, rt, ra, rb, c, imm, scalar):  # ACC <- (ACC + ab) mod 2^16
     if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
         return
     for i in range(128):
-        m = np.int16(-en[i])
+        m = np.int16(-lane_on(vcr[i], c))
         acc[i] = (np.int16(acc[i] + np.int16(vr[ra, i]) * np.int16(vr[rb, i])) & m) | (acc[i] & ~m)
 
 
 @njit
-def k_matacbfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # ACC <- sat16(ACC + fract(ab))
+def k_matacbfs(vr, acc, vcr, rt, ra, rb, c, imm, scalar):  # ACC <- sat16(ACC + fract(ab))
     if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
         return
     for i in range(128):
-        m = np.int16(-en[i])
+        m = np.int16(-lane_on(vcr[i], c))
         p = min(np.int32(vr[ra, i]) * np.int32(vr[rb, i]) * 2, 32767)
         s = np.int16(min(max(np.int32(acc[i]) + p, -32768), 32767))
         acc[i] = (s & m) | (acc[i] & ~m)
 
 
 @njit
-def k_multacbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # ACC <- ab (fits 16 bits)
+def k_multacbm(vr, acc, vcr, rt, ra, rb, c, imm, scalar):  # ACC <- ab (fits 16 bits)
     if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
         return
     for i in range(128):
-        m = np.int16(-en[i])
+        m = np.int16(-lane_on(vcr[i], c))
         acc[i] = (np.int16(np.int16(vr[ra, i]) * np.int16(vr[rb, i])) & m) | (acc[i] & ~m)
 
 
 @njit
-def k_multacbfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # ACC <- fract(ab) = 2ab, -128*-128 -> 32767
+def k_multacbfs(vr, acc, vcr, rt, ra, rb, c, imm, scalar):  # ACC <- fract(ab) = 2ab, -128*-128 -> 32767
     if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
         return
     for i in range(128):
-        m = np.int16(-en[i])
+        m = np.int16(-lane_on(vcr[i], c))
         s = np.int16(min(np.int32(vr[ra, i]) * np.int32(vr[rb, i]) * 2, 32767))
         acc[i] = (s & m) | (acc[i] & ~m)
 
 
 @njit
-def k_mtacb(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # ACC <- sign_extend(a)
+def k_mtacb(vr, acc, vcr, rt, ra, rb, c, imm, scalar):  # ACC <- sign_extend(a)
     if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
         return
     for i in range(128):
-        m = np.int16(-en[i])
+        m = np.int16(-lane_on(vcr[i], c))
         acc[i] = (np.int16(vr[ra, i]) & m) | (acc[i] & ~m)
 
 
 @njit
-def k_mtacbf(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # ACC <- a * 2^8 (into the upper half)
+def k_mtacbf(vr, acc, vcr, rt, ra, rb, c, imm, scalar):  # ACC <- a * 2^8 (into the upper half)
     if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
         return
     for i in range(128):
-        m = np.int16(-en[i])
+        m = np.int16(-lane_on(vcr[i], c))
         acc[i] = (np.int16(np.int16(vr[ra, i]) << 8) & m) | (acc[i] & ~m)
 
 
 @njit
-def k_addactacbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # ACC <- (ACC + a) mod 2^16
+def k_addactacbm(vr, acc, vcr, rt, ra, rb, c, imm, scalar):  # ACC <- (ACC + a) mod 2^16
     if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
         return
     for i in range(128):
-        m = np.int16(-en[i])
+        m = np.int16(-lane_on(vcr[i], c))
         acc[i] = (np.int16(acc[i] + np.int16(vr[ra, i])) & m) | (acc[i] & ~m)
 
 
 @njit
-def k_addactacbf(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # ACC <- sat16(ACC + a)
+def k_addactacbf(vr, acc, vcr, rt, ra, rb, c, imm, scalar):  # ACC <- sat16(ACC + a)
     if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
         return
     for i in range(128):
-        m = np.int16(-en[i])
+        m = np.int16(-lane_on(vcr[i], c))
         s = np.int16(min(max(np.int32(acc[i]) + np.int32(vr[ra, i]), -32768), 32767))
         acc[i] = (s & m) | (acc[i] & ~m)
 
 
 @njit
-def k_addtacb(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # ACC <- sign_extend(a) + sign_extend(b)
+def k_addtacb(vr, acc, vcr, rt, ra, rb, c, imm, scalar):  # ACC <- sign_extend(a) + sign_extend(b)
     if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
         return
     for i in range(128):
-        m = np.int16(-en[i])
+        m = np.int16(-lane_on(vcr[i], c))
         acc[i] = (np.int16(np.int16(vr[ra, i]) + np.int16(vr[rb, i])) & m) | (acc[i] & ~m)
 
 
@@ -358,7 +362,7 @@ def is_halfword(op):
 
 
 @njit
-def k_halfword(vr, acc, vcr, rt, ra, rb, en, op, scalar):
+def k_halfword(vr, acc, vcr, rt, ra, rb, c, op, scalar):
     """All halfword arithmetic / accumulator ops: less frequent, one generic kernel with
     the lane function branching per lane (scalar code, about 0.3 us per op)."""
     if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
@@ -375,16 +379,16 @@ def k_halfword(vr, acc, vcr, rt, ra, rb, en, op, scalar):
         hm[i] = half_lane(op, ha[i], hb[i], hm[i])
     if writes_acc(op):
         words_to_acc16(hm, tmp16)
-        commit_acc(acc, tmp16, en, 1)
+        commit_acc(acc, tmp16, vcr, c)
     else:
         halves_to_bytes(hm, tmp)
         for i in range(128):
-            m = np.int8(-en[i])
+            m = np.int8(-lane_on(vcr[i], c))
             vr[rt, i] = (tmp[i] & m) | (vr[rt, i] & ~m)
 
 
 @njit
-def k_cmpb(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # flags per byte lane: gt, lt, eq against zero
+def k_cmpb(vr, acc, vcr, rt, ra, rb, c, imm, scalar):  # flags per byte lane: gt, lt, eq against zero
     if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
         return
     for i in range(128):
@@ -394,7 +398,7 @@ def k_cmpb(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # flags per byte lane: g
 
 
 @njit
-def k_cmph(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # per halfword, set on both of its bytes
+def k_cmph(vr, acc, vcr, rt, ra, rb, c, imm, scalar):  # per halfword, set on both of its bytes
     if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
         return
     for i in range(64):
@@ -406,16 +410,16 @@ def k_cmph(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # per halfword, set on b
 
 
 @njit
-def k_sel(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # per byte lane: b where the condition holds, else a
+def k_sel(vr, acc, vcr, rt, ra, rb, c, imm, scalar):  # per byte lane: b where the condition holds, else a
     if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
         return
     for i in range(128):
-        m = np.int8(-en[i])
+        m = np.int8(-lane_on(vcr[i], c))
         vr[rt, i] = (vr[rb, i] & m) | (vr[ra, i] & ~m)
 
 
 @njit
-def k_shb(vr, acc, vcr, rt, ra, rb, en, imm, scalar):
+def k_shb(vr, acc, vcr, rt, ra, rb, c, imm, scalar):
     if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
         return
     if imm < 16:  # left, zero fill; bits shifted out are lost
@@ -428,7 +432,7 @@ def k_shb(vr, acc, vcr, rt, ra, rb, en, imm, scalar):
 
 
 @njit
-def k_shh(vr, acc, vcr, rt, ra, rb, en, imm, scalar):
+def k_shh(vr, acc, vcr, rt, ra, rb, c, imm, scalar):
     if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
         return
     for i in range(64):
@@ -439,7 +443,7 @@ def k_shh(vr, acc, vcr, rt, ra, rb, en, imm, scalar):
 
 
 @njit
-def k_splatb(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # low byte of RA
+def k_splatb(vr, acc, vcr, rt, ra, rb, c, imm, scalar):  # low byte of RA
     if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
         return
     v = np.int8(scalar & 0xFF)
@@ -448,7 +452,7 @@ def k_splatb(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # low byte of RA
 
 
 @njit
-def k_splath(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # low halfword of RA, big-endian
+def k_splath(vr, acc, vcr, rt, ra, rb, c, imm, scalar):  # low halfword of RA, big-endian
     if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
         return
     hi = np.int8((scalar >> 8) & 0xFF)
@@ -459,7 +463,7 @@ def k_splath(vr, acc, vcr, rt, ra, rb, en, imm, scalar):  # low halfword of RA, 
 
 
 @njit
-def k_pack(vr, acc, vcr, rt, ra, rb, en, off, scalar):
+def k_pack(vr, acc, vcr, rt, ra, rb, c, off, scalar):
     if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
         return
     # per 128-bit slice: the upper (off 0) or lower (off 1) bytes of a's 8 halfwords,
@@ -474,7 +478,7 @@ def k_pack(vr, acc, vcr, rt, ra, rb, en, off, scalar):
 
 
 @njit
-def k_unpack(vr, acc, vcr, rt, ra, rb, en, off, scalar):
+def k_unpack(vr, acc, vcr, rt, ra, rb, c, off, scalar):
     if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
         return
     # per slice: halfword j <- (a byte off+j, b byte off+j); off 0 left, 8 right
@@ -507,77 +511,77 @@ for _op in range(isa.ADDBM, isa.UPCKBR + 1):
 
 
 @njit
-def vexec(op, vr, acc, vcr, rt, ra, rb, imm, scalar, en):
+def vexec(op, vr, acc, vcr, rt, ra, rb, c, imm, scalar):
     """The byte arithmetic, compare, select, shift and splat ops (group G_FAST)."""
     if op == isa.ADDBM:
-        k_addbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+        k_addbm(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
     elif op == isa.SUBBFS:
-        k_subbfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+        k_subbfs(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
     elif op == isa.ADDBFS:
-        k_addbfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+        k_addbfs(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
     elif op == isa.CMPB:
-        k_cmpb(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+        k_cmpb(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
     elif op == isa.SEL:
-        k_sel(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+        k_sel(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
     elif op == isa.SHB:
-        k_shb(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+        k_shb(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
     elif op == isa.MULBFS:
-        k_mulbfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+        k_mulbfs(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
     elif op == isa.SUBBM:
-        k_subbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+        k_subbm(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
     elif op == isa.MULBM:
-        k_mulbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+        k_mulbm(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
     elif op == isa.SPLATB:
-        k_splatb(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+        k_splatb(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
     elif op == isa.SPLATH:
-        k_splath(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+        k_splath(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
     else:  # CMPH
-        k_cmph(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+        k_cmph(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
 
 
 @njit
-def vexec_acc(op, vr, acc, vcr, rt, ra, rb, imm, scalar, en):
+def vexec_acc(op, vr, acc, vcr, rt, ra, rb, c, imm, scalar):
     """The byte ops that read or write the accumulator (group G_ACC)."""
     if op == isa.MATACBM:
-        k_matacbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+        k_matacbm(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
     elif op == isa.MULTACBM:
-        k_multacbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+        k_multacbm(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
     elif op == isa.MABM:
-        k_mabm(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+        k_mabm(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
     elif op == isa.MABFS:
-        k_mabfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+        k_mabfs(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
     elif op == isa.MATACBFS:
-        k_matacbfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+        k_matacbfs(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
     elif op == isa.MULTACBFS:
-        k_multacbfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+        k_multacbfs(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
     elif op == isa.ADDACBM:
-        k_addacbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+        k_addacbm(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
     elif op == isa.ADDACBFS:
-        k_addacbfs(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+        k_addacbfs(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
     elif op == isa.MTACB:
-        k_mtacb(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+        k_mtacb(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
     elif op == isa.MTACBF:
-        k_mtacbf(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+        k_mtacbf(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
     elif op == isa.ADDACTACBM:
-        k_addactacbm(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+        k_addactacbm(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
     elif op == isa.ADDACTACBF:
-        k_addactacbf(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+        k_addactacbf(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
     else:  # ADDTACB
-        k_addtacb(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+        k_addtacb(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
 
 
 @njit
-def vexec_slow(op, vr, acc, vcr, rt, ra, rb, imm, scalar, en):
+def vexec_slow(op, vr, acc, vcr, rt, ra, rb, c, imm, scalar):
     """Halfword shift, pack / unpack and all halfword arithmetic (group G_SLOW)."""
     if op == isa.SHH:
-        k_shh(vr, acc, vcr, rt, ra, rb, en, imm, scalar)
+        k_shh(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
     elif op == isa.PCKBU:
-        k_pack(vr, acc, vcr, rt, ra, rb, en, 0, scalar)
+        k_pack(vr, acc, vcr, rt, ra, rb, c, 0, scalar)
     elif op == isa.PCKBL:
-        k_pack(vr, acc, vcr, rt, ra, rb, en, 1, scalar)
+        k_pack(vr, acc, vcr, rt, ra, rb, c, 1, scalar)
     elif op == isa.UPCKBL:
-        k_unpack(vr, acc, vcr, rt, ra, rb, en, 0, scalar)
+        k_unpack(vr, acc, vcr, rt, ra, rb, c, 0, scalar)
     elif op == isa.UPCKBR:
-        k_unpack(vr, acc, vcr, rt, ra, rb, en, 8, scalar)
+        k_unpack(vr, acc, vcr, rt, ra, rb, c, 8, scalar)
     else:
-        k_halfword(vr, acc, vcr, rt, ra, rb, en, op, scalar)
+        k_halfword(vr, acc, vcr, rt, ra, rb, c, op, scalar)
