@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from l2l.results.tables import BEST, CONFIG, EVALUATIONS, GENERATIONS, STATUS
+from l2l.results.tables import BEST, CONFIG, EVALUATIONS, GENERATIONS, PARTS, STATUS, read_parts
 
 _TABLES = {"evaluations": EVALUATIONS, "generations": GENERATIONS}
 
@@ -47,8 +47,11 @@ def load_config(run_dir: str | Path) -> dict:
 
 
 def load_run(run_dir: str | Path, table: str = "evaluations") -> pd.DataFrame:
-    """One table of one run ('evaluations' or 'generations')."""
-    return pd.read_parquet(_table_file(Path(run_dir), table))
+    """One table of one run ('evaluations' or 'generations'), also while the run is going."""
+    run_dir = Path(run_dir)
+    if table == "evaluations" and not (run_dir / EVALUATIONS).exists() and (run_dir / PARTS).is_dir():
+        return read_parts(run_dir / PARTS)  # a run still going, or killed
+    return pd.read_parquet(_table_file(run_dir, table))
 
 
 def load_best(run_dir: str | Path) -> dict:

@@ -2,10 +2,12 @@
 
 runs/<run>/
   config.yaml            the resolved config of the study
-  evaluations.parquet    one row per evaluation
+  evaluations.parquet    one row per evaluation (written when the run ends; while it runs,
+                         evaluations.parts/ holds one file per generation, so each generation
+                         writes only its own rows; `load_run` reads either)
   generations.parquet    one row per generation
   best.json              the best genome so far, with gene names
-  status.json            finished or not, why it stopped, counts
+  status.json            finished or not, why it stopped, counts (written at start and end)
   checkpoint.pkl (+ checkpoint.prev.pkl)
 
 evaluations.parquet columns: generation, individual, repetition, eval_seed, gene.<name>...,
@@ -16,6 +18,7 @@ fitness (the task's score), metric.<name>..., wall_s, error (null when it succee
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -25,12 +28,13 @@ import yaml
 from l2l.results.atomic import write_json, write_parquet, write_text
 
 EVALUATIONS = "evaluations.parquet"
+PARTS = "evaluations.parts"
 GENERATIONS = "generations.parquet"
 CONFIG = "config.yaml"
 BEST = "best.json"
 STATUS = "status.json"
 # columns that measure time, not results: they differ between otherwise identical runs
-TIMING_COLUMNS = ("wall_s", "evals_per_s", "elapsed_s")
+TIMING_COLUMNS = ("wall_s", "eval_s", "evals_per_s", "elapsed_s")
 
 
 def evaluation_frame(generation: int, gene_names, genes, seeds, results, repetitions: int) -> pd.DataFrame:
@@ -55,45 +59,80 @@ def evaluation_frame(generation: int, gene_names, genes, seeds, results, repetit
 
 
 class RunTables:
-    """Accumulates a run's rows and writes every file atomically."""
+    """A run's tables on disk; every file is written atomically.
+
+    Evaluations go to one part file per generation (constant cost per generation, however long
+    the run); `finish` merges them into evaluations.parquet. Generations are few and small:
+    generations.parquet is rewritten whole.
+    """
 
     def __init__(self, run_dir: Path) -> None:
         self.run_dir = Path(run_dir)
-        self.evaluations: list[pd.DataFrame] = []
+        self.parts = self.run_dir / PARTS
         self.generations: list[dict] = []
+        self._best_written: dict | None = None
 
     def write_config(self, config: dict) -> None:
         write_text(self.run_dir / CONFIG, yaml.safe_dump(config, sort_keys=False))
 
     def load_until(self, next_generation: int) -> None:
-        """Reload rows written before generation `next_generation` (resume)."""
-
-        def rows(name: str) -> pd.DataFrame | None:
-            path = self.run_dir / name
-            df = pd.read_parquet(path) if path.exists() else None
-            if df is None or df.empty:  # a run killed in its first generation has no rows
-                return None
-            return df[df["generation"] < next_generation].reset_index(drop=True)
-
-        ev, gen = rows(EVALUATIONS), rows(GENERATIONS)
-        self.evaluations = [] if ev is None else [ev]
-        self.generations = [] if gen is None else gen.to_dict("records")
+        """Resume: keep the rows of generations before `next_generation`, drop the rest."""
+        merged = self.run_dir / EVALUATIONS
+        if merged.exists():  # a finished run being extended: back to one part per generation
+            ev = pd.read_parquet(merged)
+            self.parts.mkdir(exist_ok=True)
+            for g, rows in ev.groupby("generation", sort=True):
+                write_parquet(self.parts / part_name(int(g)), rows.reset_index(drop=True))
+            merged.unlink()
+        for part in sorted(self.parts.glob("g*.parquet")) if self.parts.exists() else []:
+            if part_generation(part) >= next_generation:
+                part.unlink()  # written after the checkpoint we resume from
+        path = self.run_dir / GENERATIONS
+        gen = pd.read_parquet(path) if path.exists() else None
+        self.generations = (
+            [] if gen is None or gen.empty else (gen[gen["generation"] < next_generation].to_dict("records"))
+        )
         if len(self.generations) != next_generation:
             raise RuntimeError(
-                f"{self.run_dir / GENERATIONS} holds {len(self.generations)} generations before"
-                f" generation {next_generation}; the tables do not match the checkpoint"
+                f"{path} holds {len(self.generations)} generations before generation"
+                f" {next_generation}; the tables do not match the checkpoint"
             )
 
     def append(self, evaluations: pd.DataFrame, generation_row: dict) -> None:
-        self.evaluations.append(evaluations)
+        self.parts.mkdir(exist_ok=True)
+        write_parquet(self.parts / part_name(int(generation_row["generation"])), evaluations)
         self.generations.append(generation_row)
 
-    def flush(self, best: dict | None, status: dict) -> None:
-        if self.evaluations:
-            if len(self.evaluations) > 1:  # keep one frame: each flush then concatenates once
-                self.evaluations = [pd.concat(self.evaluations, ignore_index=True)]
-            write_parquet(self.run_dir / EVALUATIONS, self.evaluations[0])
+    def flush(self, best: dict | None) -> None:
+        """After each generation: the generations table, and best.json if the best changed."""
         write_parquet(self.run_dir / GENERATIONS, pd.DataFrame(self.generations))
-        if best is not None:
+        if best is not None and best != self._best_written:
             write_json(self.run_dir / BEST, best)
+            self._best_written = best
+
+    def write_status(self, status: dict) -> None:
         write_json(self.run_dir / STATUS, status)
+
+    def finish(self, best: dict | None, status: dict) -> None:
+        """Merge the parts into evaluations.parquet, then write the final status."""
+        if self.parts.exists():
+            write_parquet(self.run_dir / EVALUATIONS, read_parts(self.parts))
+            shutil.rmtree(self.parts)
+        self.flush(best)
+        self.write_status(status)
+
+
+def part_name(generation: int) -> str:
+    return f"g{generation:07d}.parquet"
+
+
+def part_generation(path: Path) -> int:
+    return int(path.stem[1:])
+
+
+def read_parts(parts: Path) -> pd.DataFrame:
+    """All part files in generation order; columns are united (a metric may be absent early)."""
+    files = sorted(parts.glob("g*.parquet"))
+    if not files:
+        return pd.DataFrame()
+    return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
