@@ -121,8 +121,8 @@ def reference_run(chip: Chip, state: ChipState, duration_us: float,
                 ie, ii = i_exc[b, h].copy(), i_inh[b, h].copy()
                 vn = vl + (ve - vl) * p_mem[b, h] + off_term[b, h] + ie * c_exc[b, h] \
                     - ii * c_inh[b, h]
-                i_exc[b, h] = (ie * p_exc[b, h] + TINY) - TINY
-                i_inh[b, h] = (ii * p_inh[b, h] + TINY) - TINY
+                i_exc[b, h] = ie * p_exc[b, h]
+                i_inh[b, h] = ii * p_inh[b, h]
                 if noise_on:
                     x = rng_n[b, h]
                     x ^= x << np.uint32(13)
@@ -141,6 +141,9 @@ def reference_run(chip: Chip, state: ChipState, duration_us: float,
                     drive = np.where(on, drive + dtl * np.exp(ex).astype(F32), drive)
                     vn = vn + drive * (F32(1) - p_mem[b, h])
                     w_ad[b, h] = w * p_w[b, h] + a_term[b, h] * (ve - vl)
+                if gs % 16 == 0:  # the kernel's periodic denormal flush (FLUSH_EVERY)
+                    i_exc[b, h] = (i_exc[b, h] + TINY) - TINY
+                    i_inh[b, h] = (i_inh[b, h] + TINY) - TINY
                 rf = ref[b, h]
                 inref = np.minimum(rf, F32(1))
                 vn = vn + inref * (v_reset[b, h] - vn)
