@@ -20,3 +20,17 @@ def test_training_is_deterministic_given_the_seed():
     c = train(replace(cfg, seed=4), log=lambda s: None)
     assert (a["weights"].w_in[0] == b["weights"].w_in[0]).all()
     assert not (a["weights"].w_in[0] == c["weights"].w_in[0]).all()
+
+
+def test_command_line_entry_writes_history_and_weights(tmp_path):
+    import json
+
+    from plasticity_rules.eventprop.train_yinyang import main
+
+    out = tmp_path / "run.json"
+    main(["--epochs", "1", "--seed", "2", "--n-train", "96", "--n-val", "30", "--n-test", "30",
+          "--out", str(out)])
+    result = json.loads(out.read_text())
+    assert result["config"]["seed"] == 2 and len(result["history"]) == 1
+    assert 0.0 <= result["test_acc"] <= 1.0
+    assert (tmp_path / "run_weights.npz").exists()
