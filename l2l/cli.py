@@ -7,6 +7,7 @@ a plain dict, turns it into typed specs (l2l.config) and hands them to l2l.run.r
     l2l task=sphere task.dim=20 seed=3    # choose and override
     l2l -m seed=1,2,3 strategy=cma        # a sweep: one run directory per job
     l2l resume=runs/2026-11-29/12-00-00-123456   # continue a run from its checkpoint
+    l2l report runs/multirun/2026-11-29/12-30-00-654321   # figures and summary.md
 """
 
 from __future__ import annotations
@@ -75,7 +76,22 @@ def _app(cfg: DictConfig) -> None:
         sys.exit(2)
 
 
+def _report(argv: list[str]) -> None:
+    import argparse
+
+    from l2l.report import report
+
+    ap = argparse.ArgumentParser(prog="l2l report", description="Figures and a summary for a run or sweep.")
+    ap.add_argument("path", help="a run directory, a sweep directory or a glob of runs")
+    out = report(ap.parse_args(argv).path)
+    print(f"report written to {out}")
+
+
 def main() -> None:
+    # subcommands first; everything else is a Hydra study invocation
+    if len(sys.argv) > 1 and sys.argv[1] == "report":
+        _report(sys.argv[2:])
+        return
     _app()
 
 

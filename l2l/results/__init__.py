@@ -1,5 +1,18 @@
-"""Run directories, tables and checkpoints; loaders for notebooks."""
+"""Run directories, tables and checkpoints; loaders and tidy tables for notebooks."""
 
+from l2l.results.analysis import best_genomes, learning_curves, summarize, varying_keys
 from l2l.results.load import find_runs, flatten, load_best, load_config, load_run, load_runs, load_status
 
-__all__ = ["find_runs", "flatten", "load_best", "load_config", "load_run", "load_runs", "load_status"]
+__all__ = [
+    "best_genomes",
+    "find_runs",
+    "flatten",
+    "learning_curves",
+    "load_best",
+    "load_config",
+    "load_run",
+    "load_runs",
+    "load_status",
+    "summarize",
+    "varying_keys",
+]

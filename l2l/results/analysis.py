@@ -1,0 +1,94 @@
+"""Tidy tables for notebooks: learning curves, sweep summaries and best genomes.
+
+>>> from l2l.results import load_runs, learning_curves, varying_keys, summarize, best_genomes
+>>> gens = load_runs("runs/multirun/2026-11-29/12-30-00-654321", "generations")
+>>> keys = varying_keys(gens)                    # e.g. ['strategy.name']; 'seed' is the repeat axis
+>>> curves = learning_curves(gens)               # one row per (run, generation), tidy
+>>> summarize(curves, keys)                      # final best per group: mean, std, n seeds
+>>> best_genomes("runs/multirun/...")            # one row per run, genes as columns
+>>> import seaborn as sns; sns.lineplot(curves, x="evaluations", y="best_so_far", hue=keys[0])
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from l2l.results.load import find_runs, flatten, load_best, load_config, load_status
+
+# config columns that never define a group: the repeat axis and bookkeeping
+_NOT_GROUPS = {"seed", "run", "resume", "quiet", "generations", "max_evaluations"}
+_CURVE_COLUMNS = [
+    "run",
+    "seed",
+    "generation",
+    "evaluations",
+    "best",
+    "mean",
+    "median",
+    "worst",
+    "best_so_far",
+    "evals_per_s",
+    "elapsed_s",
+]
+
+
+def config_columns(df: pd.DataFrame) -> list[str]:
+    """Columns of a `load_runs` table that came from the runs' configs (read from the runs)."""
+    keys: dict[str, None] = {}
+    for run in df["run"].unique():
+        keys.update(dict.fromkeys(k for k in flatten(load_config(run)) if k in df.columns))
+    return list(keys)
+
+
+def varying_keys(df: pd.DataFrame) -> list[str]:
+    """Config keys that take more than one value across the runs of a sweep (seed excluded)."""
+    return [c for c in config_columns(df) if c not in _NOT_GROUPS and df[c].astype(str).nunique() > 1]
+
+
+def learning_curves(generations: pd.DataFrame) -> pd.DataFrame:
+    """Tidy curves from a `load_runs(..., 'generations')` table: one row per run and generation."""
+    keep = [c for c in _CURVE_COLUMNS if c in generations.columns]
+    extra = [c for c in varying_keys(generations) if c not in keep]
+    return generations[extra + keep].sort_values(["run", "generation"]).reset_index(drop=True)
+
+
+def summarize(curves: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Per group: seeds, final best fitness (mean, std, min, max), evaluations, evals/s, time."""
+    last = curves.sort_values("generation").groupby("run").tail(1)
+    groups = last.groupby(by, dropna=False) if by else last.assign(_all="all").groupby("_all")
+    out = groups.agg(
+        runs=("run", "nunique"),
+        best_mean=("best_so_far", "mean"),
+        best_std=("best_so_far", "std"),
+        best_min=("best_so_far", "min"),
+        best_max=("best_so_far", "max"),
+        evaluations=("evaluations", "mean"),
+        wall_s=("elapsed_s", "mean"),
+    )
+    rate = curves.groupby(by, dropna=False)["evals_per_s"].median() if by else curves["evals_per_s"].median()
+    out["evals_per_s"] = rate
+    return out.reset_index()
+
+
+def best_genomes(pattern: str | Path) -> pd.DataFrame:
+    """One row per run: run, its flattened config, the best fitness, where it was found, its genes."""
+    rows = []
+    for run in find_runs(pattern):
+        best = load_best(run) if (run / "best.json").exists() else None
+        if best is None:
+            continue
+        cfg = {k: v for k, v in flatten(load_config(run)).items() if k != "resume"}
+        rows.append(
+            {
+                "run": str(run),
+                **cfg,
+                "fitness": best["fitness"],
+                "generation": best["generation"],
+                "individual": best["individual"],
+                "finished": load_status(run).get("finished"),
+                **{f"gene.{k}": v for k, v in best["genes"].items()},
+            }
+        )
+    return pd.DataFrame(rows)
