@@ -103,7 +103,7 @@ def run_study(spec: StudySpec, run_dir: str | Path, resume: bool = False) -> Stu
         tables.flush(best)
         checkpoint.save(run_dir, _checkpoint(spec, state, g, n_evals, best, elapsed))
 
-    progress = Progress(quiet=spec.quiet, direction=direction)
+    progress = Progress(spec.quiet, direction, spec.generations, spec.max_evaluations)
     reps = spec.repetitions
     # One BLAS thread for the outer loop's linear algebra: parallelism comes from the workers,
     # and OpenBLAS threads contending with them made a 100x100 eigh 70x slower on 2 cores.
