@@ -84,113 +84,81 @@ def io_range_error(nrows, ncols, kind, row, half):
     return isa.E_IO_RANGE * np.int64(bad > 0)
 
 
-# Backend pattern (measured, see docs/ppu.md "Speed"): small kernels called
-# unconditionally, each returning at once when its kind does not apply (index -1), and
-# every index proven non-negative before the lane loop (numba's negative-index
-# wraparound otherwise stays in the loop and stops vectorisation: 125 ns instead of 2 ns).
+# Backend pattern (measured, see docs/ppu.md "Speed"): one small kernel per direction,
+# called once with the arrays it may touch; every index proven non-negative before the
+# lane loops (numba's negative-index wraparound otherwise stays in the loop and stops
+# vectorisation: 125 ns instead of 2 ns per half row); each extra call taking arrays
+# cost about 80 ns.
 
 
 @njit
-def _row_to_lanes(rows, kind, row, c0, n, out):
-    """out[j] = rows[kind, row, c0 + j] (6-bit kinds masked) for j < n, 0 beyond."""
-    if kind < 0 or row < 0 or c0 < 0 or n < 0:
+def _load(rows, neurons, rng, kind, row, c0, n, vr, rt):
+    """vr[rt, :n] <- the I/O location (kind -1: nothing); lanes n..127 <- 0."""
+    if kind < 0 or row < 0 or c0 < 0 or n < 0 or rt < 0:
         return
-    m = 0x3F if kind <= isa.IO_LABELS else 0xFF
-    for j in range(n):
-        out[j] = np.int8(rows[kind, row, c0 + j] & m)
-    for j in range(n, 128):
-        out[j] = 0
-
-
-@njit
-def _neurons_to_lanes(neurons, which, c0, n, out, clear):
-    if which < 0 or c0 < 0 or n < 0:
-        return
-    for j in range(n):
-        out[j] = np.int8(neurons[which, c0 + j])
-    for j in range(n, 128):
-        out[j] = 0
-    if clear:
+    if kind <= isa.IO_ACAUSAL:  # a synapse half row; weights and labels are 6 bit
+        m = 0x3F if kind <= isa.IO_LABELS else 0xFF
         for j in range(n):
-            neurons[which, c0 + j] = 0
-
-
-@njit
-def _rng_to_lanes(rng, c0, n, out):
-    if c0 < 0 or n < 0:
-        return
-    for j in range(n):
-        st = lfsr_step8(rng[c0 + j])
-        rng[c0 + j] = st
-        out[j] = np.int8(st & 0xFF)
+            vr[rt, j] = np.int8(rows[kind, row, c0 + j] & m)
+    elif kind == isa.IO_RNG:
+        for j in range(n):
+            st = lfsr_step8(rng[c0 + j])
+            rng[c0 + j] = st
+            vr[rt, j] = np.int8(st & 0xFF)
+    else:  # rate counters (clear-on-read for IO_RATES_CLEAR) or membrane readings
+        which = MEMBRANE if kind == isa.IO_MEMBRANE else RATES
+        for j in range(n):
+            vr[rt, j] = np.int8(neurons[which, c0 + j])
+        if kind == isa.IO_RATES_CLEAR:
+            for j in range(n):
+                neurons[which, c0 + j] = 0
     for j in range(n, 128):
-        out[j] = 0
+        vr[rt, j] = 0
 
 
 @njit
-def _lanes_to_row(rows, kind, row, c0, n, vec, en, masked):
-    """rows[kind, row, c0 + j] = vec[j] & 0x3f on enabled lanes (weights and labels)."""
-    if kind < 0 or row < 0 or c0 < 0 or n < 0:
+def _store(rows, baseline, counts, flags, kind, row, c0, n, vr, rt, en, masked):
+    """The I/O location <- vr[rt, :n] on enabled lanes (kind -1: nothing)."""
+    if kind < 0 or row < 0 or c0 < 0 or n < 0 or rt < 0:
         return
-    if masked:
+    if kind <= isa.IO_LABELS:  # 6-bit weights or labels
+        if masked:
+            for j in range(n):
+                m = np.uint8(-en[j])
+                old = rows[kind, row, c0 + j]
+                rows[kind, row, c0 + j] = (np.uint8(vr[rt, j]) & 0x3F & m) | (old & ~m)
+        else:
+            for j in range(n):
+                rows[kind, row, c0 + j] = np.uint8(vr[rt, j]) & 0x3F
+    elif kind == isa.IO_CORR_RESET:
+        # per row on the chip (REFERENCE.md): whole row, both stores back to the
+        # baseline reading; the written values and the lane mask are ignored
+        for j in range(baseline.shape[1]):
+            rows[isa.IO_CAUSAL, row, j] = baseline[row, j]
+            rows[isa.IO_ACAUSAL, row, j] = baseline[row, j]
+        counts[row] += 1
+    else:  # IO_NEURON_RESET: the neurons of enabled lanes whose byte is nonzero
         for j in range(n):
-            m = np.uint8(-en[j])
-            old = rows[kind, row, c0 + j]
-            rows[kind, row, c0 + j] = (np.uint8(vec[j]) & 0x3F & m) | (old & ~m)
-    else:
-        for j in range(n):
-            rows[kind, row, c0 + j] = np.uint8(vec[j]) & 0x3F
+            hit = (vr[rt, j] != 0) & ((not masked) | (en[j] != 0))
+            flags[c0 + j] |= np.uint8(hit)
 
 
-@njit
-def _reset_row(rows, baseline, counts, row):
-    """Both correlation stores of the whole row back to the baseline reading."""
-    if row < 0:
-        return
-    for j in range(baseline.shape[1]):
-        rows[isa.IO_CAUSAL, row, j] = baseline[row, j]
-        rows[isa.IO_ACAUSAL, row, j] = baseline[row, j]
-    counts[row] += 1
-
-
-@njit
-def _reset_neurons(flags, c0, n, vec, en, masked):
-    if c0 < 0 or n < 0:
-        return
-    for j in range(n):
-        hit = (vec[j] != 0) & ((not masked) | (en[j] != 0))
-        flags[c0 + j] |= np.uint8(hit)
-
-
-def array_io_load(io, kind, row, half, out):
+def array_io_load(io, kind, row, half, vr, rt):
     nrows, ncols = io.baseline.shape[0], io.baseline.shape[1]
     err = io_range_error(nrows, ncols, kind, row, half)
-    ok = err == isa.E_OK
     c0 = half * 128
     n = min(128, ncols - c0)
-    _row_to_lanes(io.rows, kind if (ok and kind <= isa.IO_ACAUSAL) else -1, row, c0, n, out)
-    which = RATES if (kind == isa.IO_RATES or kind == isa.IO_RATES_CLEAR) else (
-        MEMBRANE if kind == isa.IO_MEMBRANE else -1)
-    _neurons_to_lanes(io.neurons, which if ok else -1, c0, n, out,
-                      kind == isa.IO_RATES_CLEAR)
-    _rng_to_lanes(io.rng, c0 if (ok and kind == isa.IO_RNG) else -1, n, out)
+    _load(io.rows, io.neurons, io.rng, kind if err == isa.E_OK else -1, row, c0, n, vr, rt)
     return err  # (the interpreter has already refused write-only locations)
 
 
-def array_io_store(io, kind, row, half, vec, en, masked):
+def array_io_store(io, kind, row, half, vr, rt, en, masked):
     nrows, ncols = io.baseline.shape[0], io.baseline.shape[1]
     err = io_range_error(nrows, ncols, kind, row, half)
-    ok = err == isa.E_OK
     c0 = half * 128
     n = min(128, ncols - c0)
-    _lanes_to_row(io.rows, kind if (ok and kind <= isa.IO_LABELS) else -1, row, c0, n,
-                  vec, en, masked)
-    # correlation reset: per row on the chip (REFERENCE.md), whole row and both stores;
-    # the written values and the lane mask are ignored
-    _reset_row(io.rows, io.baseline, io.corr_resets,
-               row if (ok and kind == isa.IO_CORR_RESET) else -1)
-    _reset_neurons(io.neuron_reset, c0 if (ok and kind == isa.IO_NEURON_RESET) else -1, n,
-                   vec, en, masked)
+    _store(io.rows, io.baseline, io.corr_resets, io.neuron_reset,
+           kind if err == isa.E_OK else -1, row, c0, n, vr, rt, en, masked)
     return err  # (the interpreter has already refused read-only locations)
 
 

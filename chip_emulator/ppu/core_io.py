@@ -61,11 +61,12 @@ def _range(io, kind, row, half):
 _range_nb = njit(inline="always")(_range)
 
 
-def core_io_load(io, kind, row, half, out):
+def core_io_load(io, kind, row, half, vr, rt):
     err, n = _range_nb(io, kind, row, half)
     if err != 0:
         return err
     c0 = half * 128
+    out = vr[rt]
     for j in range(n, 128):
         out[j] = 0
     u = out[:n].view(np.uint8)
@@ -92,11 +93,12 @@ def core_io_load(io, kind, row, half, out):
     return isa.E_OK
 
 
-def core_io_store(io, kind, row, half, vec, en, masked):
+def core_io_store(io, kind, row, half, vr, rt, en, masked):
     err, n = _range_nb(io, kind, row, half)
     if err != 0:
         return err
     c0 = half * 128
+    vec = vr[rt]
     u = vec[:n].view(np.uint8)
     if kind == isa.IO_WEIGHTS:
         if masked:

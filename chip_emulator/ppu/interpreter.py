@@ -25,7 +25,6 @@ from .vector_ops import (
     G_FAST,
     VGROUP,
     commit_bytes,
-    copy_row,
     enable_mask,
     vexec,
     vexec_acc,
@@ -123,7 +122,7 @@ def run_program(code, sram, vr, acc, vcr, gpr, status, io, data_base, max_cycles
         status[S_COUNT] = 0
         return err
     n = code.shape[0]
-    tmp = np.empty(128, np.int8)
+    scratch = np.zeros((1, 128), np.int8)
     en = np.ones(128, np.int8)
     sram_hi = np.int64(sram.shape[0])
     pc = 0
@@ -165,21 +164,23 @@ def run_program(code, sram, vr, acc, vcr, gpr, status, io, data_base, max_cycles
                     err = isa.E_IO_DIRECTION
                     detail = a
                     break
-                e = io_load(io, kind, row, half, tmp)
+                if c == 0:  # straight into the register
+                    e = io_load(io, kind, row, half, vr, rt)
+                else:  # into scratch, then merged on the enabled lanes
+                    e = io_load(io, kind, row, half, scratch, 0)
+                    commit_bytes(vr, rt, scratch[0], vcr, c)
                 if e != 0:
                     err = e
                     detail = a
                     break
-                commit_bytes(vr, rt, tmp, vcr, c)
             else:
                 if not isa.IO_WRITABLE[kind]:
                     err = isa.E_IO_DIRECTION
                     detail = a
                     break
-                copy_row(vr, rt, tmp)
                 if c != 0:
                     enable_mask(vcr, c, en)
-                e = io_store(io, kind, row, half, tmp, en, c != 0)
+                e = io_store(io, kind, row, half, vr, rt, en, c != 0)
                 if e != 0:
                     err = e
                     detail = a

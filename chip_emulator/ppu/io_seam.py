@@ -3,10 +3,14 @@
 The interpreter never touches chip arrays. It calls two operations, resolved at compile
 time on the type of the ``io`` argument (a namedtuple whose class a backend registers):
 
-* ``io_load(io, kind, row, half, out) -> int``: fill ``out`` (int8[128]) from the I/O
-  location; return an error code (``isa.E_OK`` on success).
-* ``io_store(io, kind, row, half, vec, en, masked) -> int``: write ``vec`` (int8[128])
-  to the location, lane i only where ``en[i] != 0`` when ``masked`` is true.
+* ``io_load(io, kind, row, half, vr, rt) -> int``: fill row ``rt`` of ``vr`` (an int8
+  [k, 128] register file or scratch) from the I/O location; return an error code
+  (``isa.E_OK`` on success).
+* ``io_store(io, kind, row, half, vr, rt, en, masked) -> int``: write ``vr[rt]`` to the
+  location, lane i only where ``en[i] != 0`` when ``masked`` is true.
+
+Registers are passed as (array, row) rather than as a 1-D view or a copy: a view costs a
+reference-count pair and a copy a call, per access.
 
 A backend is registered with ``register_backend(TupleClass, load_impl, store_impl)``,
 where the impls are plain Python functions numba compiles in place (njit-compatible, no
@@ -31,11 +35,11 @@ def register_backend(cls: type, load_impl, store_impl) -> None:
     _STORES[cls] = store_impl
 
 
-def io_load(io, kind, row, half, out):  # pragma: no cover - replaced by numba overload
+def io_load(io, kind, row, half, vr, rt):  # pragma: no cover - replaced by numba overload
     raise NotImplementedError("io_load is only callable from numba-compiled code")
 
 
-def io_store(io, kind, row, half, vec, en, masked):  # pragma: no cover
+def io_store(io, kind, row, half, vr, rt, en, masked):  # pragma: no cover
     raise NotImplementedError("io_store is only callable from numba-compiled code")
 
 
@@ -48,10 +52,10 @@ def _backend(table, io):
 
 
 @overload(io_load)
-def _ov_io_load(io, kind, row, half, out):
+def _ov_io_load(io, kind, row, half, vr, rt):
     return _backend(_LOADS, io)
 
 
 @overload(io_store)
-def _ov_io_store(io, kind, row, half, vec, en, masked):
+def _ov_io_store(io, kind, row, half, vr, rt, en, masked):
     return _backend(_STORES, io)

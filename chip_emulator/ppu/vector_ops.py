@@ -57,15 +57,6 @@ def commit_bytes(vr, rt, tmp, vcr, c):
             vr[rt, i] = (tmp[i] & m) | (vr[rt, i] & ~m)
 
 
-@njit
-def copy_row(vr, rt, tmp):
-    """tmp <- vr[rt] (no view: a view costs a reference-count pair per use)."""
-    if rt < 0:
-        return
-    for i in range(128):
-        tmp[i] = vr[rt, i]
-
-
 @njit(inline="always")
 def commit_acc(acc, tmp16, vcr, c):
     """acc <- tmp16 on enabled byte lanes (all when c == 0)."""
