@@ -251,6 +251,7 @@ def _run_loop(w0, w1, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
         lamf[f] = pois_total[f % H]
     lEV, lNXT, lLAM = evflag[w0:w1], nxt[w0:w1], lamf[w0:w1]
     lPEB, lNPEND = PEB[w0:w1], NPEND[w0:w1]
+    quiet_until = w0
     t_ptr = 0
     while t_ptr < n_timer and timer_steps[t_ptr] < step0:
         t_ptr += 1
@@ -310,13 +311,17 @@ def _run_loop(w0, w1, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
             fl = (np.int64(t <= lam) | np.int64(lNPEND[j] > 0)) | np.int64(lNXT[j] == gs)
             lPEB[j] = t - lam * np.float64(1 - fl)  # flagged pairs keep theirs: t - 0 = t
             lEV[j] = fl
-        h = w0 % H - 1  # h of f, counted (an integer division per pair costs ~5 ns)
         for f in range(w0, w1):
-            h += 1
-            if h == H:
-                h = 0
-            if evflag[f] == 0 and not reg_due:
-                continue
+            if not reg_due:
+                if (f - w0) % SCAN_BLOCK == 0:  # skip a quiet block of pairs at once
+                    blk_hi = min(f + SCAN_BLOCK, w1)
+                    anyf = 0
+                    for j in range(f - w0, blk_hi - w0):
+                        anyf |= lEV[j]
+                    quiet_until = f if anyf != 0 else blk_hi
+                if f < quiet_until or evflag[f] == 0:
+                    continue
+            h = f % H if H > 1 else 0
             nev = 0
             for i in range(NPEND[f]):
                 lab = out_label[h, PEND2[f, i]]
