@@ -90,3 +90,36 @@ def test_budget_overrun_flagged_or_raised():
     ppu_core_fn(err.ctx, st.port, 0, 0, 0.0)
     with pytest.raises(PPUError, match="overran"):
         err.check()
+
+
+def test_labels_rates_and_rng_through_the_port():
+    chip, st = _chip()
+    st.port[7][0, 1, :] = np.arange(8, dtype=np.uint8) * 3  # rate counters
+    b = ProgramBuilder()
+    b.symbol("rates", "uint8", 128)
+    b.symbol("rng", "uint8", 256)
+    lab, cnt, r1, r2, z = (b.vreg(n) for n in ("lab", "cnt", "r1", "r2", "z"))
+    b.splat(lab, 0x7F)  # stored & 0x3f = 63
+    b.splat(z, 0)
+    b.vector_constant("odd", [0, 1] * 64)
+    b.load_vector(r1, "odd")
+    b.fxvcmpb(r1)
+    b.io_out(lab, isa.IO_LABELS, 2, 0, c=isa.C_GT)  # masked: odd columns only
+    b.io_in(cnt, isa.IO_RATES_CLEAR, 0, 0)
+    b.store_vector(cnt, "rates")
+    b.io_in(r1, isa.IO_RNG, 0, 0)
+    b.io_in(r2, isa.IO_RNG, 0, 0)
+    b.store_vector(r1, "rng")
+    b.la(b.reg("a"), "rng", 128)
+    b.fxvstax(r2, 0, b._regs["a"])
+    ppu = make_core_ppu(b.build(), 2, 2, seeds=[7, 8])
+    ppu_core_fn(ppu.ctx, st.port, 0, 1, 0.0)
+    ppu.check()
+    assert st.labels[0, 1, 2].tolist() == [0, 63] * 4
+    assert (st.labels[0, 1, :2] == 0).all() and (st.labels[0, 0] == 0).all()
+    assert ppu.read_symbol("rates", 0, 1)[:8].tolist() == (np.arange(8) * 3).tolist()
+    assert (st.port[7][0, 1] == 0).all()  # clear-on-read
+    rng = ppu.read_symbol("rng", 0, 1)
+    assert not np.array_equal(rng[:8], rng[128:136])  # the generators advance per read
+    assert len(np.unique(rng[:8])) > 4  # 8 columns, 8 generators
+    assert (rng[8:128] == 0).all()  # lanes beyond the last column read 0
