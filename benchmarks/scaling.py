@@ -21,7 +21,6 @@ import os
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -30,27 +29,8 @@ from l2l.config import StudySpec
 from l2l.evaluation import RayEvaluator, RayParams, SerialEvaluator
 from l2l.results import load_run
 from l2l.run import run_study
-from l2l.search_space import Gene, SearchSpace
 from l2l.strategies import CMAES, CMAParams
-
-
-@dataclass(frozen=True)
-class BusyTask:
-    """An evaluation that costs `cost_ms` of CPU: a busy loop, then the sphere function."""
-
-    cost_ms: float
-    dim: int = 100
-    name: str = "busy"
-    direction: str = "minimize"
-
-    def search_space(self) -> SearchSpace:
-        return SearchSpace(tuple(Gene(f"x{i}", -5.0, 5.0, init=3.0) for i in range(self.dim)))
-
-    def evaluate(self, genes: np.ndarray, seed: int) -> tuple[float, dict]:
-        end = time.perf_counter() + self.cost_ms / 1000
-        while time.perf_counter() < end:
-            pass
-        return float(np.sum(genes * genes)), {}
+from l2l.tasks import BusyTask
 
 
 def study(task: BusyTask, evaluator, generations: int, run_dir: Path) -> dict:
@@ -91,7 +71,7 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for cost_ms, generations in ((1.0, 30), (100.0, 3)):
-            task = BusyTask(cost_ms)
+            task = BusyTask(cost_ms=cost_ms, dim=100)
             r = study(task, SerialEvaluator(), generations, Path(tmp) / f"serial-{cost_ms}")
             rows.append(("serial", cost_ms, 1, r))
             for w in args.workers:
@@ -113,7 +93,30 @@ def main() -> None:
             f"{kind:9} {cost:7.0f} {w:7d} {r['evals_per_s']:9.1f} {eff:10.1%} "
             f"{1e3 * r['overhead_s']:15.1f} {r['overhead_s'] / r['gen_s']:14.2%}"
         )
+    setup_reuse(args.workers[-1])
     print(f"load average after: {os.getloadavg()}")
+
+
+def setup_reuse(workers: int) -> None:
+    """A 500 ms per-process set-up: paid in the first generation only, if Ray reuses workers."""
+    import ray
+
+    from l2l.evaluation.ray_sandbox import start_local_ray
+
+    task = BusyTask(cost_ms=10.0, setup_ms=500.0, dim=100)
+    start_local_ray(workers)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            r = study(task, RayEvaluator(RayParams()), 5, Path(tmp) / "setup")
+            paid = load_run(Path(tmp) / "setup")["metric.setup_paid"].sum()
+    finally:
+        ray.shutdown()
+    per_gen = ", ".join(f"{1e3 * s:.0f}" for s in r["eval_s"])
+    print(
+        f"\nper-worker set-up of 500 ms with {workers} Ray workers, 64 x 10 ms evaluations per generation:"
+        f"\n  time in the evaluator per generation (ms): {per_gen}"
+        f"\n  set-ups paid in {5 * 64} evaluations: {int(paid)} (one per worker process that ran any)"
+    )
 
 
 if __name__ == "__main__":

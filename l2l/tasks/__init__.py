@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from l2l.tasks.base import DIRECTIONS, Task
+from l2l.tasks.busy import BusyTask
 from l2l.tasks.faulty import FaultyTask
 from l2l.tasks.test_functions import TestFunctionTask
 
@@ -12,6 +13,7 @@ REGISTRY: dict[str, type] = {
     "rosenbrock": TestFunctionTask,
     "rastrigin": TestFunctionTask,
     "faulty": FaultyTask,
+    "busy": BusyTask,
 }
 
-__all__ = ["DIRECTIONS", "REGISTRY", "FaultyTask", "Task", "TestFunctionTask"]
+__all__ = ["DIRECTIONS", "REGISTRY", "BusyTask", "FaultyTask", "Task", "TestFunctionTask"]
