@@ -23,8 +23,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 from l2l.config import StudySpec
 from l2l.evaluation import RayEvaluator, RayParams, SerialEvaluator
 from l2l.results import load_run
