@@ -1,0 +1,229 @@
+"""Host-side bandit baselines, batched over bandits as numba kernels, on a shared reward tape.
+
+- epsilon-greedy (Sutton & Barto 2018, "Reinforcement Learning", sec. 2.2-2.4): with
+  probability epsilon pull a uniformly random arm, otherwise the arm with the highest
+  empirical mean; arms never pulled count as best (each is tried once), ties broken uniformly.
+- UCB1 (Auer, Cesa-Bianchi & Fischer 2002, "Finite-time analysis of the multiarmed bandit
+  problem", Machine Learning 47, Fig. 1): pull each arm once, then the arm maximising
+  xbar_j + sqrt(2 ln n / n_j); deterministic given the rewards (ties: lowest index).
+- Thompson sampling (Thompson 1933, Biometrika 25; Bernoulli form of Agrawal & Goyal 2012,
+  "Analysis of Thompson sampling for the multi-armed bandit problem", COLT, Algorithm 1):
+  draw theta_j ~ Beta(S_j + 1, F_j + 1) for every arm and pull the argmax.
+- random: each pull uniform over the arms (regret in closed form: regret.random_regret).
+
+Every policy is `policy(rewards, seed, ...) -> actions` with rewards the tape of
+environment.draw_rewards (bandits, pulls, arms) and actions (bandits, pulls) int64. A policy's
+own noise comes from the 'policy' stream of the seed (never a global RNG), so a seed fixes
+bandits, rewards and decisions alike. Command line: the mean expected regret of every
+baseline (and the Bayes-optimal policy for 2 arms) on the same bandits:
+
+    python -m l2l.tasks.bandit.baselines --bandits 1000 --seed 0 [--dependent]
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+from numba import njit
+
+from l2l.tasks.bandit import rng
+from l2l.tasks.bandit.environment import BanditDistribution, draw_probabilities, draw_rewards, stream_rng
+from l2l.tasks.bandit.regret import expected_regret, prior_random_regret, random_regret, summarize
+
+# Index of each policy's noise stream within the seed's 'policy' streams.
+POLICY_STREAM = {"random": 0, "epsilon_greedy": 1, "ucb1": 2, "thompson": 3, "bayes_optimal": 4}
+_UNTRIED = 2.0  # value of an arm never pulled: above every empirical mean in [0, 1]
+
+
+@njit(cache=True)
+def epsilon_greedy_kernel(rewards, epsilon, explore_u, choice_u, actions_out):
+    """Epsilon-greedy on every bandit. explore_u, choice_u: (bandits, pulls) U[0, 1) noise."""
+    n_bandits, n_pulls, n_arms = rewards.shape
+    counts = np.zeros(n_arms)
+    sums = np.zeros(n_arms)
+    values = np.zeros(n_arms)
+    for b in range(n_bandits):
+        counts[:] = 0.0
+        sums[:] = 0.0
+        for t in range(n_pulls):
+            u = choice_u[b, t]
+            if explore_u[b, t] < epsilon:  # explore with probability epsilon
+                a = int(u * n_arms)
+            else:  # exploit: argmax_j Q_j, Q_j = S_j / n_j, ties uniform
+                best = -1.0
+                n_best = 0
+                for k in range(n_arms):
+                    if counts[k] > 0.0:
+                        values[k] = sums[k] / counts[k]
+                    else:
+                        values[k] = _UNTRIED
+                    if values[k] > best:
+                        best = values[k]
+                        n_best = 1
+                    elif values[k] == best:
+                        n_best += 1
+                j = int(u * n_best)  # the j-th of the tied arms
+                a = 0
+                for k in range(n_arms):
+                    if values[k] == best:
+                        if j == 0:
+                            a = k
+                            break
+                        j -= 1
+            counts[a] += 1.0
+            sums[a] += rewards[b, t, a]
+            actions_out[b, t] = a
+
+
+@njit(cache=True)
+def ucb1_kernel(rewards, actions_out):
+    """UCB1 on every bandit: a_t = argmax_j xbar_j + sqrt(2 ln n / n_j) after one pull each."""
+    n_bandits, n_pulls, n_arms = rewards.shape
+    counts = np.zeros(n_arms)
+    sums = np.zeros(n_arms)
+    for b in range(n_bandits):
+        counts[:] = 0.0
+        sums[:] = 0.0
+        for t in range(n_pulls):
+            if t < n_arms:
+                a = t  # initialisation: play each machine once
+            else:
+                a = 0
+                best = -np.inf
+                log_n = np.log(float(t))  # n = plays so far
+                for k in range(n_arms):
+                    index = sums[k] / counts[k] + np.sqrt(2.0 * log_n / counts[k])  # UCB1 index
+                    if index > best:
+                        best = index
+                        a = k
+            counts[a] += 1.0
+            sums[a] += rewards[b, t, a]
+            actions_out[b, t] = a
+
+
+@njit(cache=True)
+def thompson_kernel(rewards, seeds, actions_out):
+    """Thompson sampling on every bandit; seeds: (bandits,) uint64 initial generator states."""
+    n_bandits, n_pulls, n_arms = rewards.shape
+    successes = np.zeros(n_arms)
+    failures = np.zeros(n_arms)
+    for b in range(n_bandits):
+        successes[:] = 0.0
+        failures[:] = 0.0
+        state = seeds[b]
+        for t in range(n_pulls):
+            a = 0
+            best = -1.0
+            for k in range(n_arms):
+                state, theta = rng.beta(state, successes[k] + 1.0, failures[k] + 1.0)  # theta_k
+                if theta > best:  # argmax_k theta_k
+                    best = theta
+                    a = k
+            r = rewards[b, t, a]
+            successes[a] += r
+            failures[a] += 1 - r
+            actions_out[b, t] = a
+
+
+def check_rewards(rewards: object) -> np.ndarray:
+    """Validate a reward tape: a (bandits, pulls, arms) array of 0/1 with arms >= 2."""
+    r = np.asarray(rewards)
+    if r.ndim != 3 or min(r.shape) < 1 or r.shape[2] < 2:
+        raise ValueError(f"rewards must have shape (bandits >= 1, pulls >= 1, arms >= 2), got {r.shape}")
+    if not ((r == 0) | (r == 1)).all():
+        raise ValueError("rewards must be 0 or 1 (a Bernoulli reward tape from draw_rewards)")
+    return np.ascontiguousarray(r, dtype=np.uint8)
+
+
+def random_policy(rewards: np.ndarray, seed: int) -> np.ndarray:
+    """Uniformly random arms (the rewards are ignored)."""
+    r = check_rewards(rewards)
+    g = stream_rng(seed, "policy", POLICY_STREAM["random"])
+    return g.integers(0, r.shape[2], size=r.shape[:2], dtype=np.int64)
+
+
+def epsilon_greedy(rewards: np.ndarray, seed: int, epsilon: float = 0.1) -> np.ndarray:
+    """Epsilon-greedy actions, shape (bandits, pulls)."""
+    if not 0.0 <= epsilon <= 1.0:
+        raise ValueError(f"epsilon must lie in [0, 1], got {epsilon!r}")
+    r = check_rewards(rewards)
+    g = stream_rng(seed, "policy", POLICY_STREAM["epsilon_greedy"])
+    explore_u = g.random(r.shape[:2])
+    choice_u = g.random(r.shape[:2])
+    actions = np.empty(r.shape[:2], dtype=np.int64)
+    epsilon_greedy_kernel(r, float(epsilon), explore_u, choice_u, actions)
+    return actions
+
+
+def ucb1(rewards: np.ndarray, seed: int = 0) -> np.ndarray:
+    """UCB1 actions, shape (bandits, pulls); deterministic (the seed is accepted and unused)."""
+    r = check_rewards(rewards)
+    actions = np.empty(r.shape[:2], dtype=np.int64)
+    ucb1_kernel(r, actions)
+    return actions
+
+
+def thompson(rewards: np.ndarray, seed: int) -> np.ndarray:
+    """Thompson-sampling actions, shape (bandits, pulls)."""
+    r = check_rewards(rewards)
+    g = stream_rng(seed, "policy", POLICY_STREAM["thompson"])
+    seeds = g.integers(0, 2**63, size=r.shape[0], dtype=np.int64).astype(np.uint64)
+    actions = np.empty(r.shape[:2], dtype=np.int64)
+    thompson_kernel(r, seeds, actions)
+    return actions
+
+
+BASELINES = {"random": random_policy, "epsilon_greedy": epsilon_greedy, "ucb1": ucb1, "thompson": thompson}
+
+
+def baseline_table(
+    dist: BanditDistribution, seed: int, epsilon: float = 0.1
+) -> list[tuple[str, float, float]]:
+    """(name, mean expected regret, standard error) of every policy on the same bandits."""
+    from l2l.tasks.bandit import bayes_optimal  # the DP module; imported here to keep this one light
+
+    p = draw_probabilities(dist, seed)
+    rewards = draw_rewards(dist, p, seed)
+    rows = [("random (closed form on these bandits)", *summarize(random_regret(p, dist.pulls)))]
+    rows.append(
+        ("random (prior expectation)", prior_random_regret(dist.arms, dist.pulls, dist.dependent), 0.0)
+    )
+    rows.append(
+        (
+            f"epsilon-greedy (epsilon={epsilon})",
+            *summarize(expected_regret(p, epsilon_greedy(rewards, seed, epsilon))),
+        )
+    )
+    rows.append(("UCB1", *summarize(expected_regret(p, ucb1(rewards, seed)))))
+    rows.append(("Thompson sampling", *summarize(expected_regret(p, thompson(rewards, seed)))))
+    if dist.arms == 2:
+        policy = bayes_optimal.solve(dist.pulls, dist.dependent)
+        actions = bayes_optimal.act(policy, rewards, seed)
+        rows.append(("Bayes-optimal (simulated on these bandits)", *summarize(expected_regret(p, actions))))
+        rows.append(("Bayes-optimal (exact prior expectation, DP)", policy.prior_regret, 0.0))
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--bandits", type=int, default=1000, help="number of bandits (default 1000)")
+    parser.add_argument("--pulls", type=int, default=100, help="pulls per episode (default 100)")
+    parser.add_argument("--arms", type=int, default=2, help="arms per bandit (default 2)")
+    parser.add_argument("--seed", type=int, default=0, help="root seed of bandits, rewards and policies")
+    parser.add_argument("--dependent", action="store_true", help="p2 = 1 - p1 (2 arms)")
+    parser.add_argument("--epsilon", type=float, default=0.1, help="epsilon-greedy exploration rate")
+    args = parser.parse_args(argv)
+    dist = BanditDistribution(
+        arms=args.arms, pulls=args.pulls, bandits=args.bandits, dependent=args.dependent
+    )
+    kind = "dependent (p2 = 1 - p1)" if dist.dependent else "independent U[0, 1]"
+    print(f"{dist.arms}-armed Bernoulli bandits, {kind}, {dist.pulls} pulls, ", end="")
+    print(f"{dist.bandits} bandits, seed {args.seed}")
+    print(f"{'policy':<46} {'mean expected regret':>20} {'std. error':>11}")
+    for name, mean, se in baseline_table(dist, args.seed, args.epsilon):
+        print(f"{name:<46} {mean:>20.3f} {se:>11.3f}")
+
+
+if __name__ == "__main__":
+    main()
