@@ -10,10 +10,28 @@ differs from the one recorded beside them.
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 _HERE = Path(__file__).resolve().parent
 _WATCHED = [*sorted(_HERE.glob("*.py")), _HERE.parent / "ppu_port.py"]
+
+
+def _cache_dirs() -> list[Path]:
+    """This package's cache folders: its __pycache__, and under NUMBA_CACHE_DIR the
+    folders numba derives from our source folders (``<name>_<hash of path>``)."""
+    dirs = [_HERE / "__pycache__"]
+    root = os.environ.get("NUMBA_CACHE_DIR")
+    if root:
+        for src in (_HERE, _HERE / "examples"):
+            try:  # numba's own naming of a user-provided cache folder
+                from numba.core.caching import _UserProvidedCacheLocator
+
+                loc = _UserProvidedCacheLocator(check, str(src / "__init__.py"))
+                dirs.append(Path(loc.get_cache_path()))
+            except Exception:  # noqa: BLE001 - fall back to the visible pattern
+                dirs += list(Path(root).glob(f"{src.name}_*"))
+    return dirs
 
 
 def check() -> None:
@@ -23,14 +41,14 @@ def check() -> None:
             h.update(p.name.encode())
             h.update(p.read_bytes())
     digest = h.hexdigest()
-    cache = _HERE / "__pycache__"
-    stamp = cache / "ppu_sources.sha256"
-    try:
-        if stamp.exists() and stamp.read_text() == digest:
-            return
-        for f in list(cache.glob("*.nbi")) + list(cache.glob("*.nbc")):
-            f.unlink(missing_ok=True)
-        cache.mkdir(exist_ok=True)
-        stamp.write_text(digest)
-    except OSError:  # read-only install: numba then recompiles or uses its own dir
-        pass
+    for cache in _cache_dirs():
+        stamp = cache / "ppu_sources.sha256"
+        try:
+            if stamp.exists() and stamp.read_text() == digest:
+                continue
+            for f in list(cache.glob("*.nbi")) + list(cache.glob("*.nbc")):
+                f.unlink(missing_ok=True)
+            cache.mkdir(parents=True, exist_ok=True)
+            stamp.write_text(digest)
+        except OSError:  # read-only install: numba then recompiles or uses its own dir
+            pass

@@ -28,7 +28,7 @@ from numba import njit
 
 from .. import ppu_port as pp
 from . import isa
-from .array_io import lfsr_step8
+from .array_io import io_range_error, lfsr_step8
 from .disasm import format_instruction
 from .interpreter import S_CYCLES, S_DETAIL, S_PC, STATUS_LEN, check_code, run_program
 from .io_seam import register_backend
@@ -46,31 +46,21 @@ CoreContext = namedtuple(
 P_DATA_BASE, P_MAX_CYCLES, P_BUDGET, P_OVERRUN_ERROR = range(4)
 
 
-def _range(io, kind, row, half):
-    ncols = pp.n_columns(io.port)
-    if half < 0 or half > 1 or half * 128 >= ncols:
-        return isa.E_IO_RANGE, 0
-    if isa.IO_PER_ROW[kind]:
-        if row < 0 or row >= pp.n_rows(io.port):
-            return isa.E_IO_RANGE, 0
-    elif row != 0:
-        return isa.E_IO_RANGE, 0
-    return isa.E_OK, min(128, ncols - half * 128)
-
-
-_range_nb = njit(inline="always")(_range)
+# Both functions have a single return and pass the port only to its accessors: an early
+# return, or handing the io tuple to an inlined helper, made numba reference-count all
+# 13 arrays of the port on every access (measured on the array backend: ~170 ns).
 
 
 def core_io_load(io, kind, row, half, vr, rt):
-    err, n = _range_nb(io, kind, row, half)
-    if err != 0:
-        return err
+    nrows, ncols = pp.n_rows(io.port), pp.n_columns(io.port)
+    err = io_range_error(nrows, ncols, kind, row, half)
     c0 = half * 128
+    n = min(128, ncols - c0)
     out = vr[rt]
-    for j in range(n, 128):
-        out[j] = 0
-    u = out[:n].view(np.uint8)
-    if kind == isa.IO_WEIGHTS:
+    u = out[:max(n, 0)].view(np.uint8)
+    if err != isa.E_OK:
+        pass
+    elif kind == isa.IO_WEIGHTS:
         pp.get_weights(io.port, io.b, io.h, row, c0, u)
     elif kind == isa.IO_LABELS:
         pp.get_labels(io.port, io.b, io.h, row, c0, u)
@@ -89,18 +79,23 @@ def core_io_load(io, kind, row, half, vr, rt):
             io.rng[c0 + j] = s
             out[j] = np.int8(s & 0xFF)
     else:
-        return isa.E_IO_DIRECTION
-    return isa.E_OK
+        err = isa.E_IO_DIRECTION
+    if err == isa.E_OK:
+        for j in range(n, 128):
+            out[j] = 0  # lanes beyond a small array's last column read 0
+    return err
 
 
 def core_io_store(io, kind, row, half, vr, rt, en, masked):
-    err, n = _range_nb(io, kind, row, half)
-    if err != 0:
-        return err
+    nrows, ncols = pp.n_rows(io.port), pp.n_columns(io.port)
+    err = io_range_error(nrows, ncols, kind, row, half)
     c0 = half * 128
+    n = min(128, ncols - c0)
     vec = vr[rt]
-    u = vec[:n].view(np.uint8)
-    if kind == isa.IO_WEIGHTS:
+    u = vec[:max(n, 0)].view(np.uint8)
+    if err != isa.E_OK:
+        pass
+    elif kind == isa.IO_WEIGHTS:
         if masked:
             pp.set_weights_masked(io.port, io.b, io.h, row, c0, u, en[:n].view(np.uint8))
         else:
@@ -124,8 +119,8 @@ def core_io_store(io, kind, row, half, vr, rt, en, masked):
             buf[j] = np.uint8((vec[j] != 0) and ((not masked) or en[j] != 0))
         pp.reset_neurons(io.port, io.b, io.h, c0, buf)
     else:
-        return isa.E_IO_DIRECTION
-    return isa.E_OK
+        err = isa.E_IO_DIRECTION
+    return err
 
 
 register_backend(CoreIO, core_io_load, core_io_store)
