@@ -20,6 +20,7 @@ from __future__ import annotations
 from l2l.tasks.bandit.environment import (
     BanditDistribution,
     check_probabilities,
+    check_rewards,
     draw_probabilities,
     draw_rewards,
     stream_seed,
@@ -36,6 +37,7 @@ __all__ = [
     "BanditDistribution",
     "bandit_score",
     "check_probabilities",
+    "check_rewards",
     "draw_probabilities",
     "draw_rewards",
     "expected_regret",

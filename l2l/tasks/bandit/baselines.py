@@ -27,13 +27,21 @@ import argparse
 import numpy as np
 from numba import njit
 
-from l2l.tasks.bandit import rng
-from l2l.tasks.bandit.environment import BanditDistribution, draw_probabilities, draw_rewards, stream_rng
+from l2l.tasks.bandit import bayes_optimal, rng
+from l2l.tasks.bandit.environment import (
+    POLICY_STREAM,
+    BanditDistribution,
+    check_rewards,
+    draw_probabilities,
+    draw_rewards,
+    stream_rng,
+)
 from l2l.tasks.bandit.regret import expected_regret, prior_random_regret, random_regret, summarize
 
-# Index of each policy's noise stream within the seed's 'policy' streams.
-POLICY_STREAM = {"random": 0, "epsilon_greedy": 1, "ucb1": 2, "thompson": 3, "bayes_optimal": 4}
 _UNTRIED = 2.0  # value of an arm never pulled: above every empirical mean in [0, 1]
+# Exploration rate: the best of the grid {0, 0.01, 0.02, 0.05, 0.1, 0.2} on 5000 bandits of
+# seed 1 (tuning seed; results are reported on seed 0), for independent and dependent bandits.
+EPSILON = 0.05
 
 
 @njit(cache=True)
@@ -126,16 +134,6 @@ def thompson_kernel(rewards, seeds, actions_out):
             actions_out[b, t] = a
 
 
-def check_rewards(rewards: object) -> np.ndarray:
-    """Validate a reward tape: a (bandits, pulls, arms) array of 0/1 with arms >= 2."""
-    r = np.asarray(rewards)
-    if r.ndim != 3 or min(r.shape) < 1 or r.shape[2] < 2:
-        raise ValueError(f"rewards must have shape (bandits >= 1, pulls >= 1, arms >= 2), got {r.shape}")
-    if not ((r == 0) | (r == 1)).all():
-        raise ValueError("rewards must be 0 or 1 (a Bernoulli reward tape from draw_rewards)")
-    return np.ascontiguousarray(r, dtype=np.uint8)
-
-
 def random_policy(rewards: np.ndarray, seed: int) -> np.ndarray:
     """Uniformly random arms (the rewards are ignored)."""
     r = check_rewards(rewards)
@@ -143,7 +141,7 @@ def random_policy(rewards: np.ndarray, seed: int) -> np.ndarray:
     return g.integers(0, r.shape[2], size=r.shape[:2], dtype=np.int64)
 
 
-def epsilon_greedy(rewards: np.ndarray, seed: int, epsilon: float = 0.1) -> np.ndarray:
+def epsilon_greedy(rewards: np.ndarray, seed: int, epsilon: float = EPSILON) -> np.ndarray:
     """Epsilon-greedy actions, shape (bandits, pulls)."""
     if not 0.0 <= epsilon <= 1.0:
         raise ValueError(f"epsilon must lie in [0, 1], got {epsilon!r}")
@@ -178,11 +176,9 @@ BASELINES = {"random": random_policy, "epsilon_greedy": epsilon_greedy, "ucb1": 
 
 
 def baseline_table(
-    dist: BanditDistribution, seed: int, epsilon: float = 0.1
+    dist: BanditDistribution, seed: int, epsilon: float = EPSILON
 ) -> list[tuple[str, float, float]]:
     """(name, mean expected regret, standard error) of every policy on the same bandits."""
-    from l2l.tasks.bandit import bayes_optimal  # the DP module; imported here to keep this one light
-
     p = draw_probabilities(dist, seed)
     rewards = draw_rewards(dist, p, seed)
     rows = [("random (closed form on these bandits)", *summarize(random_regret(p, dist.pulls)))]
@@ -212,7 +208,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--arms", type=int, default=2, help="arms per bandit (default 2)")
     parser.add_argument("--seed", type=int, default=0, help="root seed of bandits, rewards and policies")
     parser.add_argument("--dependent", action="store_true", help="p2 = 1 - p1 (2 arms)")
-    parser.add_argument("--epsilon", type=float, default=0.1, help="epsilon-greedy exploration rate")
+    parser.add_argument("--epsilon", type=float, default=EPSILON, help="epsilon-greedy exploration rate")
     args = parser.parse_args(argv)
     dist = BanditDistribution(
         arms=args.arms, pulls=args.pulls, bandits=args.bandits, dependent=args.dependent

@@ -38,8 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from l2l.tasks.bandit.baselines import POLICY_STREAM, check_rewards
-from l2l.tasks.bandit.environment import stream_rng
+from l2l.tasks.bandit.environment import POLICY_STREAM, check_rewards, stream_rng
 
 TIE_TOLERANCE = 1e-9  # |Q_1 - Q_2| below this counts as a tie (rounding is ~1e-13)
 MAX_STATES = 10**8  # int8 action table of at most 100 MB
@@ -74,12 +73,12 @@ def independent_dp_kernel(pulls, tolerance, actions_out, value_out):
                 for s2 in range(n + 1 - s1 - f1):
                     f2 = n - s1 - f1 - s2
                     m2 = (s2 + 1.0) / (s2 + f2 + 2.0)
-                    q1 = m1 * (1.0 + v_next[_rank4(s1 + 1, f1, s2, f2)]) + (1.0 - m1) * v_next[
-                        _rank4(s1, f1 + 1, s2, f2)
-                    ]  # (2)
-                    q2 = m2 * (1.0 + v_next[_rank4(s1, f1, s2 + 1, f2)]) + (1.0 - m2) * v_next[
-                        _rank4(s1, f1, s2, f2 + 1)
-                    ]
+                    win1 = v_next[_rank4(s1 + 1, f1, s2, f2)]  # V after a success of arm 1
+                    lose1 = v_next[_rank4(s1, f1 + 1, s2, f2)]
+                    win2 = v_next[_rank4(s1, f1, s2 + 1, f2)]
+                    lose2 = v_next[_rank4(s1, f1, s2, f2 + 1)]
+                    q1 = m1 * (1.0 + win1) + (1.0 - m1) * lose1  # (2)
+                    q2 = m2 * (1.0 + win2) + (1.0 - m2) * lose2
                     i = _rank4(s1, f1, s2, f2)
                     if q1 > q2 + tolerance:
                         v_cur[i] = q1  # (3)

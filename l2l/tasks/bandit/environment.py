@@ -24,6 +24,8 @@ from l2l.seeding import check_seed
 
 # First word of a spawn key: which stream. Distinct values keep streams independent.
 STREAMS = {"probabilities": 0, "rewards": 1, "policy": 2}
+# Index of each policy's own noise stream within the seed's 'policy' streams.
+POLICY_STREAM = {"random": 0, "epsilon_greedy": 1, "ucb1": 2, "thompson": 3, "bayes_optimal": 4}
 
 
 def _positive_int(value: object, field: str, minimum: int) -> int:
@@ -104,3 +106,13 @@ def draw_rewards(dist: BanditDistribution, probabilities: np.ndarray, seed: int)
         raise ValueError(f"probabilities has {p.shape[0]} bandits, expected bandits={dist.bandits}")
     u = stream_rng(seed, "rewards").random((dist.bandits, dist.pulls, dist.arms))
     return (u < p[:, None, :]).astype(np.uint8)
+
+
+def check_rewards(rewards: object) -> np.ndarray:
+    """Validate a reward tape: a (bandits, pulls, arms) array of 0/1 with arms >= 2."""
+    r = np.asarray(rewards)
+    if r.ndim != 3 or min(r.shape) < 1 or r.shape[2] < 2:
+        raise ValueError(f"rewards must have shape (bandits >= 1, pulls >= 1, arms >= 2), got {r.shape}")
+    if not ((r == 0) | (r == 1)).all():
+        raise ValueError("rewards must be 0 or 1 (a Bernoulli reward tape from draw_rewards)")
+    return np.ascontiguousarray(r, dtype=np.uint8)
