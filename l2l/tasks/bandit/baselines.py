@@ -18,6 +18,7 @@ bandits, rewards and decisions alike. Command line: the mean expected regret of 
 baseline (and the Bayes-optimal policy for 2 arms) on the same bandits:
 
     python -m l2l.tasks.bandit.baselines --bandits 1000 --seed 0 [--dependent]
+    python -m l2l.tasks.bandit.baselines --bandits 40 --seed 0 --seeds 20   # per-evaluation spread
 """
 
 from __future__ import annotations
@@ -176,9 +177,15 @@ BASELINES = {"random": random_policy, "epsilon_greedy": epsilon_greedy, "ucb1": 
 
 
 def baseline_table(
-    dist: BanditDistribution, seed: int, epsilon: float = EPSILON
+    dist: BanditDistribution,
+    seed: int,
+    epsilon: float = EPSILON,
+    policy: bayes_optimal.BayesOptimalPolicy | None = None,
 ) -> list[tuple[str, float, float]]:
-    """(name, mean expected regret, standard error) of every policy on the same bandits."""
+    """(name, mean expected regret, standard error) of every policy on the same bandits.
+
+    policy: the solved Bayes-optimal DP for dist (solved here if None; 2 arms only).
+    """
     p = draw_probabilities(dist, seed)
     rewards = draw_rewards(dist, p, seed)
     rows = [("random (closed form on these bandits)", *summarize(random_regret(p, dist.pulls)))]
@@ -194,7 +201,8 @@ def baseline_table(
     rows.append(("UCB1", *summarize(expected_regret(p, ucb1(rewards, seed)))))
     rows.append(("Thompson sampling", *summarize(expected_regret(p, thompson(rewards, seed)))))
     if dist.arms == 2:
-        policy = bayes_optimal.solve(dist.pulls, dist.dependent)
+        if policy is None:
+            policy = bayes_optimal.solve(dist.pulls, dist.dependent)
         actions = bayes_optimal.act(policy, rewards, seed)
         rows.append(("Bayes-optimal (simulated on these bandits)", *summarize(expected_regret(p, actions))))
         rows.append(("Bayes-optimal (exact prior expectation, DP)", policy.prior_regret, 0.0))
@@ -209,16 +217,33 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0, help="root seed of bandits, rewards and policies")
     parser.add_argument("--dependent", action="store_true", help="p2 = 1 - p1 (2 arms)")
     parser.add_argument("--epsilon", type=float, default=EPSILON, help="epsilon-greedy exploration rate")
+    parser.add_argument(
+        "--seeds", type=int, default=1, help="evaluate seeds seed..seed+N-1: mean and std over seeds"
+    )
     args = parser.parse_args(argv)
     dist = BanditDistribution(
         arms=args.arms, pulls=args.pulls, bandits=args.bandits, dependent=args.dependent
     )
+    if args.seeds < 1:
+        parser.error(f"--seeds must be >= 1, got {args.seeds}")
     kind = "dependent (p2 = 1 - p1)" if dist.dependent else "independent U[0, 1]"
-    print(f"{dist.arms}-armed Bernoulli bandits, {kind}, {dist.pulls} pulls, ", end="")
-    print(f"{dist.bandits} bandits, seed {args.seed}")
-    print(f"{'policy':<46} {'mean expected regret':>20} {'std. error':>11}")
-    for name, mean, se in baseline_table(dist, args.seed, args.epsilon):
-        print(f"{name:<46} {mean:>20.3f} {se:>11.3f}")
+    print(
+        f"{dist.arms}-armed Bernoulli bandits, {kind}, {dist.pulls} pulls, {dist.bandits} bandits, ", end=""
+    )
+    policy = bayes_optimal.solve(dist.pulls, dist.dependent) if dist.arms == 2 else None
+    if args.seeds == 1:
+        print(f"seed {args.seed}")
+        print(f"{'policy':<46} {'mean expected regret':>20} {'std. error':>11}")
+        for name, mean, se in baseline_table(dist, args.seed, args.epsilon, policy):
+            print(f"{name:<46} {mean:>20.3f} {se:>11.3f}")
+        return
+    seeds = range(args.seed, args.seed + args.seeds)
+    print(f"seeds {seeds.start}..{seeds.stop - 1}")
+    tables = [baseline_table(dist, s, args.epsilon, policy) for s in seeds]
+    print(f"{'policy':<46} {'mean over seeds':>16} {'std over seeds':>15}")
+    for i, (name, _, _) in enumerate(tables[0]):
+        means = np.array([t[i][1] for t in tables])  # each seed's mean expected regret
+        print(f"{name:<46} {means.mean():>16.3f} {means.std(ddof=1):>15.3f}")
 
 
 if __name__ == "__main__":

@@ -159,3 +159,19 @@ def test_command_prints_every_policy(capsys):
         assert name in out
     main(["--bandits", "50", "--pulls", "20", "--arms", "3"])
     assert "Bayes-optimal" not in capsys.readouterr().out
+
+
+def test_command_over_seeds_reports_the_spread_of_per_seed_means(capsys):
+    from l2l.tasks.bandit.baselines import baseline_table
+
+    main(["--bandits", "10", "--pulls", "20", "--seed", "5", "--seeds", "3", "--dependent"])
+    out = capsys.readouterr().out
+    assert "seeds 5..7" in out
+    dist = BanditDistribution(pulls=20, bandits=10, dependent=True)
+    thompson_means = np.array(
+        [row[1] for s in (5, 6, 7) for row in baseline_table(dist, s) if "Thompson" in row[0]]
+    )
+    line = next(line for line in out.splitlines() if line.startswith("Thompson"))
+    assert line.split()[-2:] == [f"{thompson_means.mean():.3f}", f"{thompson_means.std(ddof=1):.3f}"]
+    with pytest.raises(SystemExit):
+        main(["--seeds", "0"])
