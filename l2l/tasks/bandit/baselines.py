@@ -8,7 +8,10 @@
   xbar_j + sqrt(2 ln n / n_j); deterministic given the rewards (ties: lowest index).
 - Thompson sampling (Thompson 1933, Biometrika 25; Bernoulli form of Agrawal & Goyal 2012,
   "Analysis of Thompson sampling for the multi-armed bandit problem", COLT, Algorithm 1):
-  draw theta_j ~ Beta(S_j + 1, F_j + 1) for every arm and pull the argmax.
+  draw theta_j ~ Beta(S_j + 1, F_j + 1) for every arm and pull the argmax. It ignores any
+  dependence between arms; `thompson_dependent` is Thompson sampling under the dependent prior
+  p_2 = 1 - p_1: theta ~ Beta(S_1 + F_2 + 1, F_1 + S_2 + 1) is a draw of p_1; pull arm 1 iff
+  theta > 1/2.
 - random: each pull uniform over the arms (regret in closed form: regret.random_regret).
 
 Every policy is `policy(rewards, seed, ...) -> actions` with rewards the tape of
@@ -135,6 +138,27 @@ def thompson_kernel(rewards, seeds, actions_out):
             actions_out[b, t] = a
 
 
+@njit(cache=True)
+def thompson_dependent_kernel(rewards, seeds, actions_out):
+    """Thompson sampling under p_2 = 1 - p_1 on every 2-armed bandit; seeds as thompson_kernel."""
+    n_bandits, n_pulls, _ = rewards.shape
+    for b in range(n_bandits):
+        x = 0.0  # evidence for p_1: successes of arm 1 + failures of arm 2
+        y = 0.0  # evidence against: failures of arm 1 + successes of arm 2
+        state = seeds[b]
+        for t in range(n_pulls):
+            state, theta = rng.beta(state, x + 1.0, y + 1.0)  # theta ~ posterior of p_1
+            a = np.int64(theta <= 0.5)  # arm 1 iff theta > 1/2 = 1 - theta
+            r = rewards[b, t, a]
+            if a == 0:
+                x += r
+                y += 1 - r
+            else:
+                y += r
+                x += 1 - r
+            actions_out[b, t] = a
+
+
 def random_policy(rewards: np.ndarray, seed: int) -> np.ndarray:
     """Uniformly random arms (the rewards are ignored)."""
     r = check_rewards(rewards)
@@ -173,6 +197,18 @@ def thompson(rewards: np.ndarray, seed: int) -> np.ndarray:
     return actions
 
 
+def thompson_dependent(rewards: np.ndarray, seed: int) -> np.ndarray:
+    """Thompson-sampling actions under the dependent prior p_2 = 1 - p_1 (2 arms only)."""
+    r = check_rewards(rewards)
+    if r.shape[2] != 2:
+        raise ValueError(f"thompson_dependent needs arms=2 (p2 = 1 - p1), got {r.shape[2]} arms")
+    g = stream_rng(seed, "policy", POLICY_STREAM["thompson_dependent"])
+    seeds = g.integers(0, 2**63, size=r.shape[0], dtype=np.int64).astype(np.uint64)
+    actions = np.empty(r.shape[:2], dtype=np.int64)
+    thompson_dependent_kernel(r, seeds, actions)
+    return actions
+
+
 BASELINES = {"random": random_policy, "epsilon_greedy": epsilon_greedy, "ucb1": ucb1, "thompson": thompson}
 
 
@@ -200,6 +236,9 @@ def baseline_table(
     )
     rows.append(("UCB1", *summarize(expected_regret(p, ucb1(rewards, seed)))))
     rows.append(("Thompson sampling", *summarize(expected_regret(p, thompson(rewards, seed)))))
+    if dist.dependent:
+        actions = thompson_dependent(rewards, seed)
+        rows.append(("Thompson sampling, dependent prior", *summarize(expected_regret(p, actions))))
     if dist.arms == 2:
         if policy is None:
             policy = bayes_optimal.solve(dist.pulls, dist.dependent)

@@ -25,7 +25,14 @@ from l2l.seeding import check_seed
 # First word of a spawn key: which stream. Distinct values keep streams independent.
 STREAMS = {"probabilities": 0, "rewards": 1, "policy": 2}
 # Index of each policy's own noise stream within the seed's 'policy' streams.
-POLICY_STREAM = {"random": 0, "epsilon_greedy": 1, "ucb1": 2, "thompson": 3, "bayes_optimal": 4}
+POLICY_STREAM = {
+    "random": 0,
+    "epsilon_greedy": 1,
+    "ucb1": 2,
+    "thompson": 3,
+    "bayes_optimal": 4,
+    "thompson_dependent": 5,
+}
 
 
 def _positive_int(value: object, field: str, minimum: int) -> int:

@@ -14,6 +14,7 @@ from l2l.tasks.bandit.baselines import (
     epsilon_greedy_kernel,
     main,
     thompson,
+    thompson_dependent,
     ucb1,
     ucb1_kernel,
 )
@@ -108,6 +109,23 @@ def test_thompson_first_pull_is_a_fair_coin_and_learns_a_sure_thing():
     assert (actions[:, 20:] == 0).mean() > 0.97
 
 
+def test_dependent_thompson_uses_the_dependence():
+    # arm 1 never pays: under p2 = 1 - p1 that is evidence for arm 2 too, so after a few pulls
+    # of arm 1 the dependent sampler switches to arm 2 and stays; the independent one keeps trying.
+    rewards = np.zeros((3000, 40, 2), dtype=np.uint8)
+    rewards[:, :, 1] = 1
+    dep = thompson_dependent(rewards, seed=4)
+    assert abs((dep[:, 0] == 0).mean() - 0.5) < 4 * np.sqrt(0.25 / 3000)
+    np.testing.assert_array_equal(dep, thompson_dependent(rewards, seed=4))
+    assert (dep[:, 10:] == 1).mean() > 0.99
+    p, tape = _tape(2, 100, 2000, seed=8, dependent=True)
+    dep_mean, dep_se = summarize(expected_regret(p, thompson_dependent(tape, 8)))
+    ind_mean, ind_se = summarize(expected_regret(p, thompson(tape, 8)))
+    assert dep_mean + 3 * np.hypot(dep_se, ind_se) < ind_mean
+    with pytest.raises(ValueError, match=r"thompson_dependent needs arms=2"):
+        thompson_dependent(np.zeros((2, 5, 3), dtype=np.uint8), 0)
+
+
 @pytest.mark.parametrize("name", sorted(BASELINES))
 def test_same_seed_same_actions(name):
     _, rewards = _tape(3, 50, 100, seed=1)
@@ -169,9 +187,9 @@ def test_command_over_seeds_reports_the_spread_of_per_seed_means(capsys):
     assert "seeds 5..7" in out
     dist = BanditDistribution(pulls=20, bandits=10, dependent=True)
     thompson_means = np.array(
-        [row[1] for s in (5, 6, 7) for row in baseline_table(dist, s) if "Thompson" in row[0]]
+        [row[1] for s in (5, 6, 7) for row in baseline_table(dist, s) if row[0] == "Thompson sampling"]
     )
-    line = next(line for line in out.splitlines() if line.startswith("Thompson"))
+    line = next(line for line in out.splitlines() if line.startswith("Thompson sampling  "))
     assert line.split()[-2:] == [f"{thompson_means.mean():.3f}", f"{thompson_means.std(ddof=1):.3f}"]
     with pytest.raises(SystemExit):
         main(["--seeds", "0"])

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from l2l.tasks.bandit import BanditDistribution, draw_probabilities, draw_rewards, expected_regret, summarize
 from l2l.tasks.bandit import bayes_optimal as bo
-from l2l.tasks.bandit.baselines import BASELINES
+from l2l.tasks.bandit.baselines import BASELINES, thompson_dependent
 
 
 @pytest.mark.parametrize(
@@ -108,8 +108,11 @@ def test_bayes_optimal_is_a_lower_bound_for_the_baselines(dependent):
     p = draw_probabilities(dist, 41)
     rewards = draw_rewards(dist, p, 41)
     optimal = expected_regret(p, bo.act(policy, rewards, 41))
-    for name in ("epsilon_greedy", "ucb1", "thompson"):
-        other = expected_regret(p, BASELINES[name](rewards, 41))
+    policies = {name: BASELINES[name] for name in ("epsilon_greedy", "ucb1", "thompson")}
+    if dependent:
+        policies["thompson_dependent"] = thompson_dependent
+    for name, baseline in policies.items():
+        other = expected_regret(p, baseline(rewards, 41))
         mean_other, se_other = summarize(other)
         assert mean_other - 4 * se_other > policy.prior_regret  # the exact bound
         diff, se_diff = summarize(other - optimal)  # paired on the same bandits and rewards
