@@ -9,6 +9,8 @@ How an agent is evaluated (the same for a baseline here and for the chip agent l
     actions = agent(rewards, ...)                             # (bandits, pulls) arm indices
     regret = expected_regret(probabilities, actions)          # (bandits,)
     score, metrics = bandit_score(probabilities, actions)     # score = -mean regret
+    # or, for any policy(rewards, seed) -> actions, all of the above in one call:
+    score, metrics = evaluate_policy(dist, seed, policy)
 
 The reward tape is optional: an agent that draws its own Bernoulli rewards (for example on
 the plasticity processor) is scored by the same `expected_regret`, which only needs the
@@ -27,6 +29,7 @@ from l2l.tasks.bandit.environment import (
 )
 from l2l.tasks.bandit.regret import (
     bandit_score,
+    evaluate_policy,
     expected_regret,
     prior_random_regret,
     random_regret,
@@ -40,6 +43,7 @@ __all__ = [
     "check_rewards",
     "draw_probabilities",
     "draw_rewards",
+    "evaluate_policy",
     "expected_regret",
     "prior_random_regret",
     "random_regret",

@@ -17,9 +17,16 @@ E[max(p, 1 - p)] = 3/4, so T / 4.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
-from l2l.tasks.bandit.environment import check_probabilities
+from l2l.tasks.bandit.environment import (
+    BanditDistribution,
+    check_probabilities,
+    draw_probabilities,
+    draw_rewards,
+)
 
 
 def check_actions(actions: object, bandits: int, arms: int) -> np.ndarray:
@@ -70,3 +77,21 @@ def bandit_score(probabilities: np.ndarray, actions: np.ndarray) -> tuple[float,
     """The task's score and metrics: score = -mean expected regret (to be maximised)."""
     mean, se = summarize(expected_regret(probabilities, actions))
     return -mean, {"regret_mean": mean, "regret_se": se}
+
+
+def evaluate_policy(
+    dist: BanditDistribution, seed: int, policy: Callable[[np.ndarray, int], np.ndarray]
+) -> tuple[float, dict[str, float]]:
+    """Score a policy on the bandits and reward tape of `seed`: (-mean regret, metrics).
+
+    policy(rewards, seed) -> actions, with rewards (bandits, pulls, arms) from draw_rewards and
+    actions (bandits, pulls). Every baseline here has this form; an agent that draws its own
+    rewards may ignore the tape, and is still scored on the same probabilities.
+    """
+    p = draw_probabilities(dist, seed)
+    actions = policy(draw_rewards(dist, p, seed), seed)
+    if np.shape(actions)[1:] != (dist.pulls,):
+        raise ValueError(
+            f"policy returned actions of shape {np.shape(actions)}, expected {(dist.bandits, dist.pulls)}"
+        )
+    return bandit_score(p, actions)

@@ -81,3 +81,21 @@ def test_summarize_rejects_empty():
     with pytest.raises(ValueError, match=r"at least one bandit"):
         summarize(np.array([]))
     assert summarize(np.array([2.0])) == (2.0, 0.0)
+
+
+def test_evaluate_policy_scores_on_the_seeds_bandits():
+    from l2l.tasks.bandit import draw_rewards, evaluate_policy
+    from l2l.tasks.bandit.baselines import thompson
+
+    dist = BanditDistribution(pulls=30, bandits=40)
+    score, metrics = evaluate_policy(dist, 9, thompson)
+    p = draw_probabilities(dist, 9)
+    assert score == -metrics["regret_mean"]
+    assert metrics["regret_mean"] == summarize(expected_regret(p, thompson(draw_rewards(dist, p, 9), 9)))[0]
+
+    def always_best(rewards, seed):  # an oracle that knows the probabilities: zero regret
+        return np.repeat(p.argmax(axis=1)[:, None], rewards.shape[1], axis=1)
+
+    assert evaluate_policy(dist, 9, always_best) == (0.0, {"regret_mean": 0.0, "regret_se": 0.0})
+    with pytest.raises(ValueError, match=r"policy returned actions of shape \(40, 29\), expected \(40, 30\)"):
+        evaluate_policy(dist, 9, lambda rewards, seed: np.zeros((40, 29), dtype=np.int64))
