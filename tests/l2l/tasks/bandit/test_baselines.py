@@ -193,3 +193,22 @@ def test_command_over_seeds_reports_the_spread_of_per_seed_means(capsys):
     assert line.split()[-2:] == [f"{thompson_means.mean():.3f}", f"{thompson_means.std(ddof=1):.3f}"]
     with pytest.raises(SystemExit):
         main(["--seeds", "0"])
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    arms=st.integers(2, 6),
+    pulls=st.integers(1, 30),
+    bandits=st.integers(1, 20),
+    seed=st.integers(0, 2**63 - 1),
+)
+def test_every_baseline_returns_valid_actions_for_any_valid_distribution(arms, pulls, bandits, seed):
+    p, rewards = _tape(arms, pulls, bandits, seed)
+    assert p.shape == (bandits, arms) and rewards.shape == (bandits, pulls, arms)
+    bound = pulls * (p.max(axis=1) - p.min(axis=1))  # no episode can do worse than the worst arm
+    for policy in BASELINES.values():
+        actions = policy(rewards, seed)
+        assert actions.shape == (bandits, pulls)
+        assert ((actions >= 0) & (actions < arms)).all()
+        regret = expected_regret(p, actions)
+        assert ((regret >= 0) & (regret <= bound + 1e-12)).all()

@@ -156,3 +156,38 @@ def test_act_rejects_a_tape_of_another_shape():
         bo.act(policy, np.zeros((3, 11, 2), dtype=np.uint8), 0)
     with pytest.raises(ValueError, match=r"pulls=10, arms=2"):
         bo.act(policy, np.zeros((3, 10, 3), dtype=np.uint8), 0)
+
+
+def _exact_regret_of_table(policy, p):
+    """Expected regret of following the DP's table on one bandit p, by enumerating outcomes."""
+    gap = max(p) - np.asarray(p)
+
+    @cache
+    def r(s1, f1, s2, f2):
+        n = s1 + f1 + s2 + f2
+        if n == policy.pulls:
+            return 0.0
+        if policy.dependent:
+            code = policy.table[n * (n + 1) // 2 + s1 + f2]
+        else:
+            code = policy.table[bo._offset4(n) + bo._rank4(s1, f1, s2, f2)]
+        arms = [(int(code), 1.0)] if code < 2 else [(0, 0.5), (1, 0.5)]
+        total = 0.0
+        for a, weight in arms:
+            win = r(s1 + 1, f1, s2, f2) if a == 0 else r(s1, f1, s2 + 1, f2)
+            lose = r(s1, f1 + 1, s2, f2) if a == 0 else r(s1, f1, s2, f2 + 1)
+            total += weight * (gap[a] + p[a] * win + (1 - p[a]) * lose)
+        return total
+
+    return r(0, 0, 0, 0)
+
+
+@pytest.mark.parametrize(("p", "dependent"), [((0.3, 0.8), False), ((0.55, 0.5), False), ((0.7, 0.3), True)])
+def test_simulated_regret_on_one_bandit_matches_enumeration(p, dependent):
+    pulls, bandits = 12, 20000
+    policy = bo.solve(pulls, dependent)
+    dist = BanditDistribution(pulls=pulls, bandits=bandits, dependent=dependent)
+    probabilities = np.tile(np.asarray(p), (bandits, 1))
+    actions = bo.act(policy, draw_rewards(dist, probabilities, 6), 6)
+    mean, se = summarize(expected_regret(probabilities, actions))
+    assert abs(mean - _exact_regret_of_table(policy, p)) < 4 * se
