@@ -173,9 +173,10 @@ def solve(pulls: int, dependent: bool = False) -> BayesOptimalPolicy:
         raise ValueError(f"pulls must be an integer >= 1, got {pulls!r}")
     size = n_states(int(pulls), dependent)
     if size > MAX_STATES:
+        longest = max(t for t in range(1, int(pulls)) if n_states(t, dependent) <= MAX_STATES)
         raise ValueError(
             f"pulls={pulls} needs {size} DP states, more than MAX_STATES={MAX_STATES}; "
-            "independent 2-armed bandits allow pulls <= 200"
+            f"allowed: pulls <= {longest} for {'dependent' if dependent else 'independent'} 2-armed bandits"
         )
     table = np.empty(size, dtype=np.int8)
     value = np.zeros(1)

@@ -146,8 +146,9 @@ def test_bad_horizon_is_rejected(pulls):
 
 
 def test_too_long_horizon_is_rejected_before_allocating():
-    with pytest.raises(ValueError, match=r"MAX_STATES"):
+    with pytest.raises(ValueError, match=r"MAX_STATES=100000000; allowed: pulls <= 219 for independent"):
         bo.solve(1000)
+    assert bo.n_states(219) <= bo.MAX_STATES < bo.n_states(220)
 
 
 def test_act_rejects_a_tape_of_another_shape():

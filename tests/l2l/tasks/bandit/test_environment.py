@@ -118,3 +118,13 @@ def test_reward_frequencies_match_probabilities():
     freq = r.mean(axis=1)
     se = np.sqrt(p * (1 - p) / 4000)
     assert (np.abs(freq - p) <= 4 * se + 1e-12).all()
+
+
+def test_stream_seeds_are_reproducible_and_distinct():
+    from l2l.tasks.bandit import stream_seed
+
+    seeds = {stream_seed(5, s, i) for s in ("probabilities", "rewards", "policy") for i in range(3)}
+    assert len(seeds) == 9 and all(0 <= s < 2**63 for s in seeds)
+    assert stream_seed(5, "policy", 2) == stream_seed(5, "policy", 2) != stream_seed(6, "policy", 2)
+    with pytest.raises(ValueError, match=r"stream 'noise' is unknown; allowed: \['policy', 'probabilities'"):
+        stream_seed(5, "noise")
