@@ -82,6 +82,30 @@ def test_ucb1_numba_matches_numpy_reference(arms):
     np.testing.assert_array_equal(fast, ucb1_reference(rewards))
 
 
+def thompson_reference(rewards, generator):
+    """Slow NumPy Thompson sampling with numpy's own Beta sampler, vectorised over bandits."""
+    n_bandits, n_pulls, n_arms = rewards.shape
+    successes = np.zeros((n_bandits, n_arms))
+    failures = np.zeros((n_bandits, n_arms))
+    actions = np.empty((n_bandits, n_pulls), dtype=np.int64)
+    rows = np.arange(n_bandits)
+    for t in range(n_pulls):
+        a = np.argmax(generator.beta(successes + 1, failures + 1), axis=1)
+        r = rewards[rows, t, a]
+        successes[rows, a] += r
+        failures[rows, a] += 1 - r
+        actions[:, t] = a
+    return actions
+
+
+@pytest.mark.parametrize("arms", [2, 3])
+def test_thompson_regret_matches_a_numpy_reference_in_distribution(arms):
+    p, rewards = _tape(arms, 100, 4000, seed=30 + arms)
+    fast, fast_se = summarize(expected_regret(p, thompson(rewards, 30)))
+    slow, slow_se = summarize(expected_regret(p, thompson_reference(rewards, np.random.default_rng(30))))
+    assert abs(fast - slow) < 4 * np.hypot(fast_se, slow_se)
+
+
 @pytest.mark.parametrize(("a", "b"), [(1.0, 1.0), (3.0, 7.0), (50.0, 2.0)])
 def test_beta_sampler_moments(a, b):
     x = np.empty(40000)
