@@ -68,7 +68,7 @@ class Chip:
 
     ``neuron_arrays``: tuple of float32 (B, H, N) arrays, in the order of
     ``NEURON_ARRAYS``; ``syn_arrays``: (gain f32 (B,H,R,N), eta_c, delta_c int8
-    (B,H,N,R), eta_a, delta_a int8 (B,H,R,N), [eta_c0, eta_a0] f64), the correlation
+    (B,H,N,R), eta_a, delta_a int8 (B,H,R,N), [eta_c0, eta_a0, ETA_STEP, DELTA_STEP] f64), the correlation
     deviations quantised (see ETA_STEP, DELTA_STEP; ``correlation_params`` gives them
     as floats); ``k_c``, ``k_a``: nominal 1/tau of the correlation sensors (1/us);
     ``v_reset``, ``ref_steps`` (B,H,N); ``base_c``, ``base_a``: readings after reset.
@@ -94,7 +94,7 @@ class Chip:
     def correlation_params(self):
         """(eta_c, delta_c, eta_a, delta_a) as float64 arrays: amplitude (LSB) and
         relative rate deviation (tau_s = tau0 / (1 + delta)) of every sensor."""
-        _, qec, qdc, qea, qda, eta0 = self.syn_arrays
+        _, qec, qdc, qea, qda, eta0 = self.syn_arrays  # eta0: [eta_c, eta_a, steps]
         return (eta0[0] * (1.0 + qec * ETA_STEP), qdc * DELTA_STEP,
                 eta0[1] * (1.0 + qea * ETA_STEP), qda * DELTA_STEP)
 
@@ -163,7 +163,7 @@ def chip_from_pattern(spec: ChipSpec, pattern: FixedPattern,
 
     syn_arrays = (np.ascontiguousarray(gain, dtype=F32),
                   eta_q(fp.r_eta_c), delta_q(fp.r_tau_c), eta_q(fp.r_eta_a), delta_q(fp.r_tau_a),
-                  np.array([corr.eta_causal_lsb, corr.eta_acausal_lsb]))
+                  np.array([corr.eta_causal_lsb, corr.eta_acausal_lsb, ETA_STEP, DELTA_STEP]))
     return Chip(
         spec=spec, neuron=neuron, corr=corr, pattern=fp,
         neuron_arrays=neuron_arrays, syn_arrays=syn_arrays,

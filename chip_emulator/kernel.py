@@ -43,8 +43,6 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from chip_emulator.chip import DELTA_STEP, ETA_STEP
-
 SCAN_BLOCK = 32  # spike search: neurons per block sum
 EVENT_CAP = 4096  # events delivered per step and hemisphere (inputs validated against it)
 REBASE_TAUS = 30.0
@@ -207,13 +205,15 @@ def _run_loop(w0, w1, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
     n_tr = tr_idx.shape[0]
     t_slots = trace.shape[3]
     n_cum = pois_cum.shape[1]
-    # int8 deviations (chip.py): eta = eta0 (1 + q ETA_STEP), u = q DELTA_STEP k lag
+    # int8 deviations (chip.py): eta = eta0 (1 + q ETA_STEP), u = q DELTA_STEP k lag.
+    # The steps come in as data, not as imported globals: numba's disk cache would
+    # freeze a global of another module and miss its change.
     e0c = np.float32(eta0[0])
     e0a = np.float32(eta0[1])
-    eqc = np.float32(eta0[0] * ETA_STEP)
-    eqa = np.float32(eta0[1] * ETA_STEP)
-    k_cf = np.float32(k_c * DELTA_STEP)
-    k_af = np.float32(k_a * DELTA_STEP)
+    eqc = np.float32(eta0[0] * eta0[2])
+    eqa = np.float32(eta0[1] * eta0[2])
+    k_cf = np.float32(k_c * eta0[3])
+    k_af = np.float32(k_a * eta0[3])
     rebase_us = REBASE_TAUS / max(k_c, k_a)
     d_c = np.exp(dt * k_c)
     d_a = np.exp(dt * k_a)
