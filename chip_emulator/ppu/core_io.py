@@ -198,10 +198,19 @@ class CorePPU:
 
 
 def make_core_ppu(program: Program, batch: int, n_hemispheres: int, seeds=(0,), *,
-                  budget_cycles: int | None = None, on_overrun: str = "error",
-                  max_cycles: int = 1 << 24, max_events: int = 4096) -> CorePPU:
+                  period_us: float | None = None, budget_cycles: int | None = None,
+                  on_overrun: str = "error", max_cycles: int = 1 << 24,
+                  max_events: int = 4096) -> CorePPU:
     """Processors for ``batch`` chip instances x ``n_hemispheres``, all loaded with
-    ``program``; column LFSRs seeded per instance from ``seeds`` (one per instance)."""
+    ``program``; column LFSRs seeded per instance from ``seeds`` (one per instance).
+
+    The cycle budget of an invocation is ``budget_cycles``, else the timer period
+    ``period_us`` (at 250 MHz), else none; an overrun is an error or only counted
+    (``on_overrun``)."""
+    if budget_cycles is None and period_us is not None:
+        if not period_us > 0:
+            raise ValueError(f"period_us = {period_us}: must be > 0")
+        budget_cycles = int(round(period_us * isa.CLOCK_HZ / 1e6))
     from .runtime import validate
 
     validate(program)

@@ -124,3 +124,22 @@ def test_labels_rates_and_rng_through_the_port():
     assert not np.array_equal(rng[:8], rng[128:136])  # the generators advance per read
     assert len(np.unique(rng[:8])) > 4  # 8 columns, 8 generators
     assert (rng[8:128] == 0).all()  # lanes beyond the last column read 0
+
+
+def test_budget_from_the_timer_period_and_everything_pickles():
+    import pickle
+
+    chip, st = _chip()
+    b = ProgramBuilder()
+    with b.loop("i", 0, 1000):  # about 5,000 cycles = 20 us
+        pass
+    prog = b.build()
+    ppu = make_core_ppu(prog, 2, 2, seeds=[0, 1], period_us=10.0, on_overrun="flag")
+    assert ppu.ctx.params[2] == 2500
+    ppu_core_fn(ppu.ctx, st.port, 1, 1, 0.0)
+    assert ppu.ctx.overruns[1, 1] == 1 and ppu.ctx.overruns.sum() == 1
+    again = pickle.loads(pickle.dumps(ppu))  # programs and processors cross to Ray workers
+    np.testing.assert_array_equal(again.program.code, prog.code)
+    np.testing.assert_array_equal(again.ctx.cycles, ppu.ctx.cycles)
+    ppu_core_fn(again.ctx, st.port, 0, 0, 0.0)
+    assert again.ctx.overruns[0, 0] == 1
