@@ -15,7 +15,7 @@ The PPU-facing layout (what the processor sees, REFERENCE.md "The plasticity pro
 
 One array per group, indexed by kind, rather than one array per kind: choosing between
 arrays at run time inside the backend cost about 200 ns per access, indexing 2 ns
-(measured; numba reference-counts the chosen array).
+(measured; numba's reference counting of the chosen array is the likely cause).
 
 Bytes cross the seam as int8: a CADC reading 200 arrives in a lane as -56; programs that
 want 0..255 readings shift them right logically or work modulo 2^8.
