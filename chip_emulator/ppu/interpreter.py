@@ -26,8 +26,8 @@ from .vector_ops import (
     VGROUP,
     commit_bytes,
     enable_mask,
-    vexec,
     vexec_acc,
+    vexec_run,
     vexec_slow,
 )
 
@@ -207,8 +207,10 @@ def run_program(code, sram, vr, acc, vcr, gpr, status, io, data_base, max_cycles
             # only 0 passes the static check); shift and splat ignore it
             cc = 0 if (op == isa.CMPB or op == isa.CMPH) else c
             g = VGROUP[op]
-            if g == G_FAST:
-                vexec(op, vr, acc, vcr, rt, ra, rb, cc, imm, np.int64(gpr[ra]))
+            if g == G_FAST:  # the whole run of fast vector ops in one call
+                npc, run_cycles, run_count = vexec_run(code, pc, vr, acc, vcr, gpr)
+                cycles += run_cycles - isa.OP_CYCLES[op]  # (this op is counted above)
+                count += run_count - 1
             elif g == G_ACC:
                 vexec_acc(op, vr, acc, vcr, rt, ra, rb, cc, imm, np.int64(gpr[ra]))
             else:

@@ -483,10 +483,11 @@ def k_unpack(vr, acc, vcr, rt, ra, rb, c, off, scalar):
 
 
 # ------------------------------------------------------------------ dispatch
-# Three dispatch functions, grouped by measurement (benchmarks in docs/ppu.md): within one
+# Three dispatch functions, grouped by measurement (docs/ppu.md "Speed"): within one
 # function LLVM vectorises the byte kernels (about 10 ns per op) only as long as no
 # accumulator kernel and no kernel with scratch allocation sits beside them; those run
 # at 30-60 ns (accumulator) and 0.1-0.3 us (halfword, pack) in their own functions.
+# The fast group runs as whole straight-line runs (vexec_run): one call per run.
 G_FAST, G_ACC, G_SLOW = 1, 2, 3
 VGROUP = np.zeros(isa.N_OPS, dtype=np.int64)
 for _op in (isa.ADDBM, isa.ADDBFS, isa.SUBBM, isa.SUBBFS, isa.MULBM, isa.MULBFS, isa.CMPB,
@@ -499,35 +500,6 @@ for _op in (isa.ADDACBM, isa.ADDACBFS, isa.MATACBM, isa.MULTACBM, isa.MTACB, isa
 for _op in range(isa.ADDBM, isa.UPCKBR + 1):
     if VGROUP[_op] == 0:
         VGROUP[_op] = G_SLOW
-
-
-@njit
-def vexec(op, vr, acc, vcr, rt, ra, rb, c, imm, scalar):
-    """The byte arithmetic, compare, select, shift and splat ops (group G_FAST)."""
-    if op == isa.ADDBM:
-        k_addbm(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
-    elif op == isa.SUBBFS:
-        k_subbfs(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
-    elif op == isa.ADDBFS:
-        k_addbfs(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
-    elif op == isa.CMPB:
-        k_cmpb(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
-    elif op == isa.SEL:
-        k_sel(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
-    elif op == isa.SHB:
-        k_shb(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
-    elif op == isa.MULBFS:
-        k_mulbfs(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
-    elif op == isa.SUBBM:
-        k_subbm(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
-    elif op == isa.MULBM:
-        k_mulbm(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
-    elif op == isa.SPLATB:
-        k_splatb(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
-    elif op == isa.SPLATH:
-        k_splath(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
-    else:  # CMPH
-        k_cmph(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
 
 
 @njit
@@ -576,3 +548,52 @@ def vexec_slow(op, vr, acc, vcr, rt, ra, rb, c, imm, scalar):
         k_unpack(vr, acc, vcr, rt, ra, rb, c, 8, scalar)
     else:
         k_halfword(vr, acc, vcr, rt, ra, rb, c, op, scalar)
+
+
+@njit
+def vexec_run(code, pc, vr, acc, vcr, gpr):
+    """Execute the run of consecutive G_FAST instructions starting at ``pc`` (at least
+    one); return (next pc, cycles, instructions). One call for a whole run of vector
+    ops instead of one per op: the call from the interpreter is the main cost of an op.
+    A run contains no branch, so it always ends (at the first other instruction)."""
+    n = code.shape[0]
+    cycles = 0
+    count = 0
+    while pc < n:
+        op = code[pc, 0]
+        if VGROUP[op] != G_FAST:
+            break
+        rt = code[pc, 1]
+        ra = code[pc, 2]
+        rb = code[pc, 3]
+        c = 0 if (op == isa.CMPB or op == isa.CMPH) else code[pc, 4]
+        imm = np.int64(code[pc, 5])
+        scalar = np.int64(gpr[ra]) if ra >= 0 else np.int64(0)
+        if op == isa.ADDBM:
+            k_addbm(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
+        elif op == isa.SUBBFS:
+            k_subbfs(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
+        elif op == isa.ADDBFS:
+            k_addbfs(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
+        elif op == isa.CMPB:
+            k_cmpb(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
+        elif op == isa.SEL:
+            k_sel(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
+        elif op == isa.SHB:
+            k_shb(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
+        elif op == isa.MULBFS:
+            k_mulbfs(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
+        elif op == isa.SUBBM:
+            k_subbm(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
+        elif op == isa.MULBM:
+            k_mulbm(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
+        elif op == isa.SPLATB:
+            k_splatb(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
+        elif op == isa.SPLATH:
+            k_splath(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
+        else:  # CMPH
+            k_cmph(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
+        cycles += isa.OP_CYCLES[op]
+        count += 1
+        pc += 1
+    return pc, cycles, count
