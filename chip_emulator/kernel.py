@@ -266,7 +266,8 @@ def _run_loop(w0, w1, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
         while t_ptr < n_timer and timer_steps[t_ptr] == gs:
             for f in range(w0, w1):
                 b = f // H
-                ppu_fn(ppu_ctx, port, b, f - b * H, gs * dt)
+                if ppu_fn is not None:  # pruned at compile time when there is no PPU
+                    ppu_fn(ppu_ctx, port, b, f - b * H, gs * dt)
                 uniform[f] = _uniform_rows(LAB2, APRE2, TPRE2, f, R, uni, a_row, t_row)
             t_ptr += 1
         if k == n_steps:
@@ -535,9 +536,10 @@ def _run_loop(w0, w1, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
         BSTEP[f] = bstep
 
 
-# Two compilations of the same loop. Without a PPU program (``ppu_noop``) the loop is
-# cached on disk. With one, it is compiled once per process and program: numba's disk
-# cache keys a function argument by its dispatcher, and an index holding dispatchers
-# of other processes' programs fails to load or save ("underlying object has vanished").
+# Two compilations of the same loop. Without a PPU program the loop gets
+# ``ppu_fn=None`` (numba prunes the call at compile time) and is cached on disk. With a
+# program it is compiled once per process and program: a numba dispatcher argument is
+# keyed by its identity in the process, so such a compilation never hits the disk cache
+# in a new process (and would grow the cache index on every run).
 run_kernel = njit(cache=True, nogil=True)(_run_loop)
 run_kernel_ppu = njit(cache=False, nogil=True)(_run_loop)

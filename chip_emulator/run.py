@@ -118,7 +118,10 @@ def run(chip: Chip, state: ChipState, duration_us: float, wiring: Wiring | None 
     def call(step0, steps, tsteps, fn, ctx):
         args = (step0, steps, dt, chip.k_c, chip.k_a, flags, tsteps, neu, syn, wire, src,
                 state.port, state.dyn, rec, fn, ctx)
-        kernel = run_kernel if fn is ppu_noop else run_kernel_ppu
+        if fn is ppu_noop:  # the disk-cached compilation, without a PPU program
+            kernel, args = run_kernel, args[:-2] + (None, ())
+        else:
+            kernel = run_kernel_ppu
         if threads == 1 or B * H == 1:
             kernel(0, B * H, *args)
             return
