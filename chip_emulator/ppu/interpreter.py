@@ -1,7 +1,7 @@
 """The PPU interpreter: one invocation of an encoded program, with cycle accounting.
 
 Semantics of the scalar side follow the Power ISA subset listed in ``isa.py``; the vector
-side follows the Nux FXV unit (``vector_ops.py``; sources cited there). Cycle costs are
+side follows the Nux FXV unit (``vector_ops.py``, ``vector_dispatch.py``; sources there). Cycle costs are
 ``isa.OP_CYCLES`` plus the I/O costs of ``isa.IO_CYCLES`` (measured timings from
 ../shared/REFERENCE.md: synapse-row vector load/store 20, CADC row read 410, SRAM vector
 load 49 / store 47, at 250 MHz).
@@ -20,16 +20,8 @@ from numba import njit
 
 from . import isa
 from .io_seam import io_load, io_store
-from .vector_ops import (
-    G_ACC,
-    G_FAST,
-    VGROUP,
-    commit_bytes,
-    enable_mask,
-    vexec_acc,
-    vexec_run,
-    vexec_slow,
-)
+from .vector_dispatch import G_ACC, G_FAST, VGROUP, vexec_acc, vexec_run, vexec_slow
+from .vector_ops import commit_bytes, enable_mask
 
 # status vector (int64[STATUS_LEN])
 S_CYCLES, S_ERROR, S_PC, S_COUNT, S_FLAGS, S_DETAIL = range(6)
