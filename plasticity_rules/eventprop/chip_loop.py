@@ -100,6 +100,7 @@ class ChipLoopConfig:
     w_out_mean: float = 0.3
     w_out_std: float = 0.3
     repair_bump: float = 0.01
+    fixed_signs: bool = False  # keep each hidden row's sign from initialisation
     n_train: int = 5000
     n_val: int = 1000
     n_test: int = 1000
@@ -156,10 +157,12 @@ class ChipNetwork:
         return make_wiring(self.spec, sign[None, :], out_label[None, :])
 
 
-def chip_weights(net: ChipNetwork, shadow: Weights, scale: float):
+def chip_weights(net: ChipNetwork, shadow: Weights, scale: float,
+                 row_sign: np.ndarray | None = None):
     """Quantise shadow weights for the chip: (uint8 (R, N) array, row signs, model Weights).
 
-    The returned model weights are exactly what the chip holds (nominally)."""
+    The returned model weights are exactly what the chip holds (nominally). ``row_sign``
+    fixes the sign of each hidden neuron's row; by default it follows the shadow weights."""
     w_h, w_o = shadow.w_in
     k = net.copies
     q = np.zeros((net.spec.n_rows, net.spec.n_neurons), np.int64)
@@ -169,7 +172,10 @@ def chip_weights(net: ChipNetwork, shadow: Weights, scale: float):
     for c in range(k):  # split the total as evenly as possible over the copies
         q[net.input_rows(i, c, False), :net.n_hidden] = ((q_exc + c) // k).T
         q[net.input_rows(i, c, True), :net.n_hidden] = ((q_inh + c) // k).T
-    sign = np.where(w_o.sum(axis=0) >= 0, 1.0, -1.0)  # per hidden neuron (row)
+    if row_sign is None:  # per hidden neuron (row): the sign of its summed shadow weights
+        sign = np.where(w_o.sum(axis=0) >= 0, 1.0, -1.0)
+    else:
+        sign = np.asarray(row_sign, dtype=float)
     q_out = np.clip(np.rint(np.maximum(w_o * sign[None, :], 0) / scale), 0, Q_MAX)
     rows = net.first_hidden_row + np.arange(net.n_hidden)
     q[rows, net.n_hidden:net.n_hidden + net.n_out] = q_out.T
@@ -237,8 +243,14 @@ def _repair(shadow: Weights, hidden: Events, output: Events, labels: np.ndarray,
     return new
 
 
-def _evaluate(cfg, net, chip_eval, shadow, x, y, seed0):
-    q, sign, _ = chip_weights(net, shadow, cfg.scale)
+def _project(shadow: Weights, row_sign: np.ndarray) -> Weights:
+    """Output weights of the wrong sign for their (fixed) row set to 0."""
+    w_o = shadow.w_in[1]
+    return Weights([shadow.w_in[0], np.where(w_o * row_sign[None, :] >= 0, w_o, 0.0)])
+
+
+def _evaluate(cfg, net, chip_eval, shadow, x, y, seed0, row_sign=None):
+    q, sign, _ = chip_weights(net, shadow, cfg.scale, row_sign)
     correct = 0
     for s in range(0, len(y), cfg.eval_chunk):
         xs = x[s:s + cfg.eval_chunk]
@@ -270,6 +282,10 @@ def train_chip(cfg: ChipLoopConfig, log=print) -> dict:
     specs = [LayerSpec(cfg.n_hidden), LayerSpec(3, max_spikes_per_neuron=1)]
     shadow = init_weights([5, cfg.n_hidden, 3], specs, [cfg.w_hidden_mean, cfg.w_out_mean],
                           [cfg.w_hidden_std, cfg.w_out_std], init_rng)
+    row_sign = None
+    if cfg.fixed_signs:  # each hidden row keeps the sign of its initial summed weights
+        row_sign = np.where(shadow.w_in[1].sum(axis=0) >= 0, 1.0, -1.0)
+        shadow = _project(shadow, row_sign)
     opt = adam_init(shadow.w_in)
     idx_all, t_all = encode_yinyang(data.x_train, cfg.t_max_ms)
     run_seed = 10_000_000 * (cfg.seed + 1)  # trial-to-trial noise: a fresh seed per run
@@ -284,7 +300,7 @@ def train_chip(cfg: ChipLoopConfig, log=print) -> dict:
         for k in range(n_batches):
             sel = order[k * cfg.batch_size:(k + 1) * cfg.batch_size]
             labels = data.y_train[sel]
-            q, sign, eff = chip_weights(net, shadow, cfg.scale)
+            q, sign, eff = chip_weights(net, shadow, cfg.scale, row_sign)
             seeds = run_seed + np.arange(cfg.batch_size)
             run_seed += cfg.batch_size
             ins, (hid, out) = chip_forward(net, chip, q, sign,
@@ -298,9 +314,12 @@ def train_chip(cfg: ChipLoopConfig, log=print) -> dict:
             shadow = Weights(new_w)
             if cfg.repair_bump > 0:
                 shadow = _repair(shadow, hid, out, labels, cfg.repair_bump, cfg.n_hidden)
+            if row_sign is not None:
+                shadow = _project(shadow, row_sign)
             correct += int((predict_ttfs(t_first) == labels).sum())
             loss_sum += loss
-        val_acc = _evaluate(cfg, net, chip_eval, shadow, data.x_val, data.y_val, 7_000_000)
+        val_acc = _evaluate(cfg, net, chip_eval, shadow, data.x_val, data.y_val, 7_000_000,
+                            row_sign)
         row = dict(epoch=epoch, lr=lr, train_acc=correct / (n_batches * cfg.batch_size),
                    train_loss=loss_sum / n_batches, val_acc=val_acc,
                    epoch_s=time.perf_counter() - t_ep)
@@ -309,9 +328,11 @@ def train_chip(cfg: ChipLoopConfig, log=print) -> dict:
             best_val, best_epoch, best_w = val_acc, epoch, shadow.copy()
         log(" ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}"
                      for k, v in row.items()))
-    test_acc = _evaluate(cfg, net, chip_eval, shadow, data.x_test, data.y_test, 8_000_000)
+    test_acc = _evaluate(cfg, net, chip_eval, shadow, data.x_test, data.y_test, 8_000_000,
+                         row_sign)
     # early stopping on the validation set: the test accuracy of the best-validation weights
-    test_best = _evaluate(cfg, net, chip_eval, best_w, data.x_test, data.y_test, 8_000_000)
+    test_best = _evaluate(cfg, net, chip_eval, best_w, data.x_test, data.y_test, 8_000_000,
+                          row_sign)
     wall = time.perf_counter() - t0
     log(f"final chip test_acc {test_acc:.4f}; best val {best_val:.4f} at epoch {best_epoch}:"
         f" test_acc {test_best:.4f}; wall_s {wall:.1f}")
@@ -320,12 +341,19 @@ def train_chip(cfg: ChipLoopConfig, log=print) -> dict:
                 weights=shadow)
 
 
+def _parse_bool(text: str) -> bool:
+    value = text.strip().lower()
+    if value not in ("true", "false", "1", "0", "yes", "no"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a boolean (true/false)")
+    return value in ("true", "1", "yes")
+
+
 def main(argv: list[str] | None = None) -> dict:
     """python -m plasticity_rules.eventprop.chip_loop --epochs 30 --seed 0 [--out f.json]"""
     parser = argparse.ArgumentParser(description="Yin-Yang, chip in the loop (EventProp)")
     for f in fields(ChipLoopConfig):
-        parser.add_argument(f"--{f.name.replace('_', '-')}", type=type(f.default),
-                            default=f.default)
+        kind = _parse_bool if isinstance(f.default, bool) else type(f.default)
+        parser.add_argument(f"--{f.name.replace('_', '-')}", type=kind, default=f.default)
     parser.add_argument("--out", default="", help="write history and test accuracy as JSON")
     args = vars(parser.parse_args(argv))
     out = args.pop("out")
