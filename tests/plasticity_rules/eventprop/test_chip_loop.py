@@ -84,3 +84,14 @@ def test_ideal_chip_reproduces_the_model_and_its_gradient(setup):
     for a, b in zip(g_chip.w_in, g_mod.w_in, strict=True):
         cos = (a * b).sum() / (np.linalg.norm(a) * np.linalg.norm(b))
         assert cos > 0.95, cos
+
+
+def test_fixed_row_signs_are_respected(setup):
+    net, _, shadow, _, _ = setup
+    row_sign = np.where(np.arange(net.n_hidden) % 2 == 0, 1.0, -1.0)
+    q, sign, eff = chip_weights(net, shadow, CFG.scale, row_sign)
+    np.testing.assert_array_equal(sign, row_sign)
+    assert np.all(eff.w_in[1] * row_sign[None, :] >= 0)
+    rows = net.first_hidden_row + np.arange(net.n_hidden)
+    wrong = shadow.w_in[1] * row_sign[None, :] < 0
+    assert np.all(q[rows, net.n_hidden:].T[wrong] == 0)  # wrong-sign synapses are off
