@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 from pathlib import Path
 
@@ -33,3 +34,34 @@ def clean_env():
     env.pop("HYDRA_FULL_ERROR", None)
     env["RAY_USAGE_STATS_ENABLED"] = "0"
     return env
+
+
+# The smallest complete study config: CMA-ES on the 3-D sphere, serial, quiet. Tests change
+# what they need through the `study_config` factory instead of copying this dict.
+BASE_STUDY = {
+    "seed": 1,
+    "generations": 5,
+    "max_evaluations": None,
+    "repetitions": 1,
+    "target": None,
+    "quiet": True,
+    "resume": None,
+    "strategy": {"name": "cma", "sigma0": 0.2, "popsize": 6},
+    "task": {"name": "sphere", "dim": 3},
+    "evaluator": {"name": "serial"},
+}
+
+
+def make_study_config(task=None, strategy=None, evaluator=None, **top) -> dict:
+    """BASE_STUDY with changes; a section given with a 'name' replaces that section."""
+    cfg = copy.deepcopy(BASE_STUDY)
+    for key, section in (("task", task), ("strategy", strategy), ("evaluator", evaluator)):
+        if section is not None:
+            cfg[key] = dict(section) if "name" in section else {**cfg[key], **section}
+    cfg.update(top)
+    return cfg
+
+
+@pytest.fixture(scope="session")
+def study_config():
+    return make_study_config

@@ -6,29 +6,9 @@ import pytest
 
 from l2l.config import study_from_dict
 
-BASE = {
-    "seed": 1,
-    "generations": 5,
-    "max_evaluations": None,
-    "repetitions": 1,
-    "target": None,
-    "quiet": True,
-    "resume": None,
-    "strategy": {
-        "name": "cma",
-        "sigma0": 0.2,
-        "popsize": None,
-        "diagonal": False,
-        "tolfun": 1e-11,
-        "tolx": 1e-11,
-    },
-    "task": {"name": "sphere", "dim": 3, "lower": -5.0, "upper": 5.0, "x0": 3.0, "direction": "minimize"},
-    "evaluator": {"name": "serial"},
-}
 
-
-def with_(path, value):
-    cfg = copy.deepcopy(BASE)
+def with_(base, path, value):
+    cfg = copy.deepcopy(base)
     *parents, last = path.split(".")
     node = cfg
     for p in parents:
@@ -37,8 +17,8 @@ def with_(path, value):
     return cfg
 
 
-def test_valid_config_builds_typed_spec():
-    spec = study_from_dict(copy.deepcopy(BASE))
+def test_valid_config_builds_typed_spec(study_config):
+    spec = study_from_dict(study_config())
     assert spec.task.dim == 3 and spec.strategy.params.sigma0 == 0.2 and spec.evaluator.name == "serial"
 
 
@@ -59,13 +39,13 @@ def test_valid_config_builds_typed_spec():
         ("genrations", 3, "unknown top-level config key\\(s\\) \\['genrations'\\]"),
     ],
 )
-def test_bad_config_names_the_key(path, value, msg):
+def test_bad_config_names_the_key(study_config, path, value, msg):
     with pytest.raises(ValueError, match=msg):
-        study_from_dict(with_(path, value))
+        study_from_dict(with_(study_config(), path, value))
 
 
-def test_fingerprint_ignores_evaluator_but_not_results_keys():
-    a = study_from_dict(copy.deepcopy(BASE)).fingerprint()
-    b = study_from_dict(with_("evaluator", {"name": "ray", "num_cpus": 2})).fingerprint()
-    c = study_from_dict(with_("task.dim", 4)).fingerprint()
+def test_fingerprint_ignores_evaluator_but_not_results_keys(study_config):
+    a = study_from_dict(study_config()).fingerprint()
+    b = study_from_dict(study_config(evaluator={"name": "ray", "num_cpus": 2})).fingerprint()
+    c = study_from_dict(study_config(task={"dim": 4})).fingerprint()
     assert a == b and a != c

@@ -1,7 +1,6 @@
 """`l2l report` and the notebook helpers: files, image sizes, and the data behind each figure
 checked against the run tables."""
 
-import copy
 import subprocess
 
 import matplotlib.image as mpimg
@@ -14,36 +13,14 @@ from l2l.report import report
 from l2l.results import best_genomes, learning_curves, load_run, load_runs, summarize, varying_keys
 from l2l.run import run_study
 
-CFG = {
-    "seed": 1,
-    "generations": 8,
-    "max_evaluations": None,
-    "repetitions": 1,
-    "target": None,
-    "quiet": True,
-    "resume": None,
-    "strategy": {
-        "name": "cma",
-        "sigma0": 0.2,
-        "popsize": 6,
-        "diagonal": False,
-        "tolfun": 1e-11,
-        "tolx": 1e-11,
-    },
-    "task": {"name": "sphere", "dim": 3, "lower": -5.0, "upper": 5.0, "x0": 3.0, "direction": "minimize"},
-    "evaluator": {"name": "serial"},
-}
-
 
 @pytest.fixture(scope="module")
-def sweep(tmp_path_factory):
+def sweep(tmp_path_factory, study_config):
     root = tmp_path_factory.mktemp("sweep")
     job = 0
     for sigma0 in (0.1, 0.3):
         for seed in (1, 2):
-            cfg = copy.deepcopy(CFG)
-            cfg["seed"] = seed
-            cfg["strategy"]["sigma0"] = sigma0
+            cfg = study_config(seed=seed, generations=8, strategy={"sigma0": sigma0})
             run_study(study_from_dict(cfg), root / str(job))
             job += 1
     return root

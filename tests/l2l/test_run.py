@@ -1,6 +1,5 @@
 """run_study end to end in-process: tables, best genome, failures ranked worst, exact resume."""
 
-import copy
 import math
 
 import numpy as np
@@ -15,38 +14,20 @@ from l2l.run import run_study
 from l2l.search_space import Gene, SearchSpace
 from l2l.strategies import CMAES, CMAParams
 
-CFG = {
-    "seed": 3,
-    "generations": 12,
-    "max_evaluations": None,
-    "repetitions": 2,
-    "target": None,
-    "quiet": True,
-    "resume": None,
-    "strategy": {
-        "name": "cma",
-        "sigma0": 0.2,
-        "popsize": 6,
-        "diagonal": False,
-        "tolfun": 1e-11,
-        "tolx": 1e-11,
-    },
-    "task": {"name": "sphere", "dim": 3, "lower": -5.0, "upper": 5.0, "x0": 3.0, "direction": "minimize"},
-    "evaluator": {"name": "serial"},
-}
 
+@pytest.fixture
+def spec(study_config):
+    def make(**top):
+        return study_from_dict(study_config(**{"seed": 3, "generations": 12, "repetitions": 2, **top}))
 
-def spec(**changes):
-    cfg = copy.deepcopy(CFG)
-    cfg.update(changes)
-    return study_from_dict(cfg)
+    return make
 
 
 def results_only(df):
     return df.drop(columns=[c for c in TIMING_COLUMNS if c in df.columns])
 
 
-def test_tables_have_one_row_per_evaluation_and_generation(tmp_path):
+def test_tables_have_one_row_per_evaluation_and_generation(spec, tmp_path):
     out = run_study(spec(), tmp_path)
     ev, gen = load_run(tmp_path), load_run(tmp_path, "generations")
     assert len(ev) == 12 * 6 * 2 and len(gen) == 12 == out.generations
@@ -75,7 +56,7 @@ def test_tables_have_one_row_per_evaluation_and_generation(tmp_path):
     assert load_status(tmp_path)["finished"] is True
 
 
-def test_same_seed_same_tables_other_seed_differs(tmp_path):
+def test_same_seed_same_tables_other_seed_differs(spec, tmp_path):
     run_study(spec(), tmp_path / "a")
     run_study(spec(), tmp_path / "b")
     run_study(spec(seed=4), tmp_path / "c")
@@ -85,7 +66,7 @@ def test_same_seed_same_tables_other_seed_differs(tmp_path):
 
 
 @pytest.mark.parametrize("interrupt_after", [1, 5, 11])
-def test_resume_gives_the_same_tables_as_an_uninterrupted_run(tmp_path, interrupt_after):
+def test_resume_gives_the_same_tables_as_an_uninterrupted_run(spec, tmp_path, interrupt_after):
     run_study(spec(), tmp_path / "full")
     # a run that stopped after `interrupt_after` generations, then resumed to the full length
     run_study(spec(generations=interrupt_after), tmp_path / "cut")
@@ -96,13 +77,13 @@ def test_resume_gives_the_same_tables_as_an_uninterrupted_run(tmp_path, interrup
         )
 
 
-def test_resume_refuses_a_different_study(tmp_path):
+def test_resume_refuses_a_different_study(spec, tmp_path):
     run_study(spec(generations=2), tmp_path)
     with pytest.raises(Exception, match="different study"):
         run_study(spec(seed=99), tmp_path, resume=True)
 
 
-def test_fresh_run_refuses_to_overwrite(tmp_path):
+def test_fresh_run_refuses_to_overwrite(spec, tmp_path):
     run_study(spec(generations=1), tmp_path)
     with pytest.raises(FileExistsError, match="already holds a run"):
         run_study(spec(generations=1), tmp_path)
@@ -122,7 +103,7 @@ class FlakyTask:
         return (math.nan if genes[0] < -0.5 else float(genes @ genes)), {}
 
 
-def test_failed_evaluations_are_recorded_ranked_worst_and_the_run_goes_on(tmp_path):
+def test_failed_evaluations_are_recorded_ranked_worst_and_the_run_goes_on(spec, tmp_path):
     s = StudySpec(
         seed=1,
         generations=4,

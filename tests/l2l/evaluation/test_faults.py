@@ -1,7 +1,6 @@
 """Fault injection (issue 7): the run completes, no evaluation result is lost or duplicated,
 and every fault lands exactly where its seed says it should."""
 
-import copy
 import logging
 
 import numpy as np
@@ -13,33 +12,21 @@ from l2l.results import checkpoint, load_run, load_status
 from l2l.results.tables import TIMING_COLUMNS
 from l2l.run import run_study
 
-CFG = {
-    "seed": 11,
-    "generations": 3,
-    "max_evaluations": None,
-    "repetitions": 1,
-    "target": None,
-    "quiet": True,
-    "resume": None,
-    "strategy": {
-        "name": "cma",
-        "sigma0": 0.2,
-        "popsize": 8,
-        "diagonal": False,
-        "tolfun": 1e-11,
-        "tolx": 1e-11,
-    },
-    "task": {"name": "faulty", "function": "sphere", "dim": 3},
-    "evaluator": {"name": "serial"},
-}
 
+@pytest.fixture
+def spec(study_config):
+    def make(task=None, evaluator=None, **top):
+        faulty = {"name": "faulty", "function": "sphere", "dim": 3, **(task or {})}
+        return study_from_dict(
+            study_config(
+                task=faulty,
+                strategy={"popsize": 8},
+                evaluator=evaluator,
+                **{"seed": 11, "generations": 3, **top},
+            )
+        )
 
-def spec(task=None, evaluator=None, **top):
-    cfg = copy.deepcopy(CFG)
-    cfg["task"].update(task or {})
-    cfg["evaluator"] = evaluator or cfg["evaluator"]
-    cfg.update(top)
-    return study_from_dict(cfg)
+    return make
 
 
 def outcome(seed, probs):
@@ -62,7 +49,7 @@ def assert_each_evaluation_once(ev, generations, popsize, reps=1):
     assert len(ev) == generations * popsize * reps
 
 
-def test_raise_and_nan_are_recorded_where_the_seed_says_serial(tmp_path):
+def test_raise_and_nan_are_recorded_where_the_seed_says_serial(spec, tmp_path):
     probs = (0.2, 0.2, 0.0, 0.0)
     run_study(spec(task={"raise_prob": 0.2, "nan_prob": 0.2}), tmp_path)
     ev = load_run(tmp_path)
@@ -75,7 +62,7 @@ def test_raise_and_nan_are_recorded_where_the_seed_says_serial(tmp_path):
 
 
 @pytest.mark.ray
-def test_killed_workers_are_rerun_and_tables_equal_a_fault_free_run(ray_session, tmp_path):
+def test_killed_workers_are_rerun_and_tables_equal_a_fault_free_run(spec, ray_session, tmp_path):
     ray_cfg = {"name": "ray", "chunks_per_cpu": 2, "min_chunk_s": 0.0, "max_retries": 3}
     clean = tmp_path / "clean"
     run_study(spec(evaluator=ray_cfg), clean)
@@ -90,7 +77,7 @@ def test_killed_workers_are_rerun_and_tables_equal_a_fault_free_run(ray_session,
 
 
 @pytest.mark.ray
-def test_hanging_raising_and_nan_evaluations_on_ray(ray_session, tmp_path):
+def test_hanging_raising_and_nan_evaluations_on_ray(spec, ray_session, tmp_path):
     probs = (0.1, 0.1, 0.1, 0.0)
     ray_cfg = {"name": "ray", "chunks_per_cpu": 2, "min_chunk_s": 0.0, "timeout_s": 4.0}
     task = {"raise_prob": 0.1, "nan_prob": 0.1, "hang_prob": 0.1, "hang_s": 600.0}
@@ -106,7 +93,7 @@ def test_hanging_raising_and_nan_evaluations_on_ray(ray_session, tmp_path):
     assert load_status(tmp_path)["finished"]
 
 
-def test_corrupt_checkpoint_resumes_from_the_previous_one(tmp_path, caplog):
+def test_corrupt_checkpoint_resumes_from_the_previous_one(spec, tmp_path, caplog):
     full, cut = tmp_path / "full", tmp_path / "cut"
     run_study(spec(generations=6), full)
     run_study(spec(generations=4), cut)
