@@ -100,7 +100,7 @@ class ChipLoopConfig:
     w_out_mean: float = 0.3
     w_out_std: float = 0.3
     repair_bump: float = 0.01
-    fixed_signs: bool = False  # keep each hidden row's sign from initialisation
+    fixed_signs: bool = True  # keep each hidden row's sign from initialisation
     n_train: int = 5000
     n_val: int = 1000
     n_test: int = 1000
