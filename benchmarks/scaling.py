@@ -54,6 +54,7 @@ def study(task: BusyTask, evaluator, generations: int, run_dir: Path) -> dict:
         "evals_per_s": 64 * generations / eval_s,
         "overhead_s": (total - eval_s) / generations,
         "gen_s": per_gen,
+        "eval_s": gens["eval_s"].to_numpy(),
     }
 
 
