@@ -6,6 +6,7 @@ from l2l.tasks.base import DIRECTIONS, Task
 from l2l.tasks.busy import BusyTask
 from l2l.tasks.faulty import FaultyTask
 from l2l.tasks.test_functions import TestFunctionTask
+from l2l.tasks.yinyang import YinYangTask
 
 # name -> task dataclass; its fields are the task's config keys
 REGISTRY: dict[str, type] = {
@@ -14,6 +15,7 @@ REGISTRY: dict[str, type] = {
     "rastrigin": TestFunctionTask,
     "faulty": FaultyTask,
     "busy": BusyTask,
+    "yinyang": YinYangTask,
 }
 
-__all__ = ["DIRECTIONS", "REGISTRY", "BusyTask", "FaultyTask", "Task", "TestFunctionTask"]
+__all__ = ["DIRECTIONS", "REGISTRY", "BusyTask", "FaultyTask", "Task", "TestFunctionTask", "YinYangTask"]
