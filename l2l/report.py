@@ -96,7 +96,7 @@ def report(path: str | Path) -> Path:
         fig, axes = plt.subplots(len(stats), 1, figsize=FIGSIZE, squeeze=False)
         tidy = []
         for ax, stat in zip(axes[:, 0], stats, strict=True):
-            band = _band(gens.assign(**{k: gens[k] for k in keys}), keys, "generation", stat)
+            band = _band(gens, keys, "generation", stat)
             for group, d in band.groupby("group", sort=True):
                 ax.plot(d["generation"], d["mean"], label=group)
                 ax.fill_between(d["generation"], d["min"], d["max"], alpha=0.2)

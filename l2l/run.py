@@ -73,6 +73,39 @@ def _checkpoint(spec: StudySpec, state, g: int, n_evals: int, best: dict | None,
     }
 
 
+def _update_best(best, fit, loss, genes, space, g: int, direction: str) -> dict | None:
+    """The best genome so far, updated with this generation's individuals (failed ones skipped)."""
+    if not np.isfinite(fit).any():
+        return best
+    i = int(np.nanargmin(loss))
+    if not _is_better(fit[i], None if best is None else best["fitness"], direction):
+        return best
+    return {"generation": g, "individual": i, "fitness": float(fit[i]), "genes": space.decode(genes[i])}
+
+
+def _generation_row(g, n_evals, gen_evals, fit, best, stats, direction, eval_s, wall_s, elapsed) -> dict:
+    """One row of generations.parquet."""
+    valid = fit[np.isfinite(fit)]
+    ordered = np.sort(valid) if direction == "minimize" else -np.sort(-valid)
+    some = valid.size > 0
+    return {
+        "generation": g,
+        "evaluations": n_evals,
+        "popsize": len(fit),
+        "best": float(ordered[0]) if some else np.nan,
+        "mean": float(valid.mean()) if some else np.nan,
+        "median": float(np.median(valid)) if some else np.nan,
+        "worst": float(ordered[-1]) if some else np.nan,
+        "best_so_far": np.nan if best is None else best["fitness"],
+        "failed": int(len(fit) - valid.size),
+        **{f"strategy.{k}": float(v) for k, v in stats.items()},
+        "evals_per_s": gen_evals / eval_s if eval_s > 0 else np.nan,
+        "eval_s": eval_s,  # inside evaluator.map
+        "wall_s": wall_s,  # the generation, before its tables are written
+        "elapsed_s": elapsed,
+    }
+
+
 def run_study(spec: StudySpec, run_dir: str | Path, resume: bool = False) -> StudyOutcome:
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -82,13 +115,8 @@ def run_study(spec: StudySpec, run_dir: str | Path, resume: bool = False) -> Stu
 
     if resume:
         ck = checkpoint.load(run_dir, spec.fingerprint())
-        state, g, n_evals, best, elapsed = (
-            ck["state"],
-            ck["generation"],
-            ck["evaluations"],
-            ck["best"],
-            ck["elapsed_s"],
-        )
+        keys = ("state", "generation", "evaluations", "best", "elapsed_s")
+        state, g, n_evals, best, elapsed = (ck[k] for k in keys)
         tables.load_until(g)
         tables.write_status({"finished": False, "generation": g, "evaluations": n_evals, "resumed": True})
         log.info("resuming %s at generation %d (%d evaluations done)", run_dir, g, n_evals)
@@ -123,36 +151,14 @@ def run_study(spec: StudySpec, run_dir: str | Path, resume: bool = False) -> Stu
             loss = fitness.aggregate_repetitions(fitness.to_loss(scores, direction), ok)
             state, stats = strategy.tell(state, unit, fitness.rankable_losses(loss))
 
-            fit = np.where(np.isfinite(loss), scores.mean(axis=1), np.nan)  # per individual
-            valid = fit[np.isfinite(fit)]
-            if valid.size:
-                i_best = int(np.nanargmin(loss))
-                if _is_better(fit[i_best], None if best is None else best["fitness"], direction):
-                    best = {
-                        "generation": g,
-                        "individual": i_best,
-                        "fitness": float(fit[i_best]),
-                        "genes": space.decode(genes[i_best]),
-                    }
+            fit = np.where(np.isfinite(loss), scores.mean(axis=1), np.nan)  # per individual; NaN = failed
+            best = _update_best(best, fit, loss, genes, space, g, direction)
             n_evals += len(results)
-            elapsed += time.perf_counter() - t0
-            ordered = np.sort(valid) if direction == "minimize" else -np.sort(-valid)
-            row = {
-                "generation": g,
-                "evaluations": n_evals,
-                "popsize": pop,
-                "best": float(ordered[0]) if valid.size else np.nan,
-                "mean": float(valid.mean()) if valid.size else np.nan,
-                "median": float(np.median(valid)) if valid.size else np.nan,
-                "worst": float(ordered[-1]) if valid.size else np.nan,
-                "best_so_far": np.nan if best is None else best["fitness"],
-                "failed": int(pop - valid.size),
-                **{f"strategy.{k}": float(v) for k, v in stats.items()},
-                "evals_per_s": len(results) / t_eval if t_eval > 0 else np.nan,
-                "eval_s": t_eval,  # inside evaluator.map
-                "wall_s": time.perf_counter() - t0,  # the generation, before its tables are written
-                "elapsed_s": elapsed,
-            }
+            wall = time.perf_counter() - t0
+            elapsed += wall
+            row = _generation_row(
+                g, n_evals, len(results), fit, best, stats, direction, t_eval, wall, elapsed
+            )
             tables.append(evaluation_frame(g, space.names, genes, seeds, results, reps), row)
             g += 1
             # tables first, then the checkpoint: the tables are never behind a checkpoint
