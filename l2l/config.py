@@ -61,8 +61,8 @@ def _build(kind: str, section: Any, make):
     return make(section["name"], params)
 
 
-def _dataclass_from(kind: str, cls: type, params: dict, skip: tuple[str, ...] = ()):
-    allowed = [f.name for f in dataclasses.fields(cls) if f.name not in skip]
+def _dataclass_from(kind: str, cls: type, params: dict):
+    allowed = [f.name for f in dataclasses.fields(cls)]
     unknown = sorted(set(params) - set(allowed))
     if unknown:
         raise ValueError(

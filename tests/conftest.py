@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,21 @@ def ray_session():
     yield ray
     if started:
         ray.shutdown()
+
+
+@pytest.fixture(scope="session")
+def l2l():
+    """Run the `l2l` command: l2l(*args, cwd=, env=, check=True) -> CompletedProcess."""
+
+    def run(*args, cwd, env, check=True, timeout=600):
+        proc = subprocess.run(
+            ["l2l", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+        )
+        if check:
+            assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+        return proc
+
+    return run
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from l2l.results.analysis import best_genomes, learning_curves, summarize, varying_keys
 from l2l.results.load import find_runs, flatten, load_best, load_config, load_run, load_runs, load_status
+from l2l.results.tables import without_timing
 
 __all__ = [
     "best_genomes",
@@ -15,4 +16,5 @@ __all__ = [
     "load_status",
     "summarize",
     "varying_keys",
+    "without_timing",
 ]

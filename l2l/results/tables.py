@@ -37,6 +37,11 @@ STATUS = "status.json"
 TIMING_COLUMNS = ("wall_s", "eval_s", "evals_per_s", "elapsed_s")
 
 
+def without_timing(df: pd.DataFrame) -> pd.DataFrame:
+    """A table without its timing columns: what two runs of one study must agree on exactly."""
+    return df.drop(columns=[c for c in TIMING_COLUMNS if c in df.columns])
+
+
 def evaluation_frame(generation: int, gene_names, genes, seeds, results, repetitions: int) -> pd.DataFrame:
     """Rows of one generation; genes (popsize, dim), seeds and results flat, individual-major."""
     n = len(results)

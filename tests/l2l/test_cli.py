@@ -10,22 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from l2l.results import load_run, load_runs, load_status
-from l2l.results.tables import TIMING_COLUMNS
+from l2l.results import load_run, load_runs, load_status, without_timing
 
 
-def l2l(*args, cwd, env, check=True, timeout=600):
-    proc = subprocess.run(["l2l", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
-    if check:
-        assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
-    return proc
-
-
-def results_only(df):
-    return df.drop(columns=[c for c in TIMING_COLUMNS if c in df.columns])
-
-
-def test_default_study_shape_from_any_directory(tmp_path, clean_env):
+def test_default_study_shape_from_any_directory(tmp_path, clean_env, l2l):
     l2l("experiment=sphere_quick", cwd=tmp_path, env=clean_env)
     (run,) = list((tmp_path / "runs").glob("*/*"))
     for f in (
@@ -63,7 +51,7 @@ def test_python_dash_m_and_quiet(tmp_path, clean_env):
     assert "gen " not in proc.stderr + proc.stdout and "stopped:" in proc.stderr + proc.stdout
 
 
-def test_rosenbrock_10d_reaches_1e_8_within_8000_evaluations(tmp_path, clean_env):
+def test_rosenbrock_10d_reaches_1e_8_within_8000_evaluations(tmp_path, clean_env, l2l):
     run = tmp_path / "rosen"
     l2l(
         "strategy=cma",
@@ -83,7 +71,7 @@ def test_rosenbrock_10d_reaches_1e_8_within_8000_evaluations(tmp_path, clean_env
 
 @pytest.mark.slow
 @pytest.mark.ray
-def test_ray_cli_run_is_bit_identical_to_serial(tmp_path, clean_env):
+def test_ray_cli_run_is_bit_identical_to_serial(tmp_path, clean_env, l2l):
     common = ["task=rosenbrock", "task.dim=10", "seed=1", "quiet=true", "generations=150"]
     l2l(*common, "evaluator=serial", f"hydra.run.dir={tmp_path / 's'}", cwd=tmp_path, env=clean_env)
     l2l(
@@ -95,11 +83,11 @@ def test_ray_cli_run_is_bit_identical_to_serial(tmp_path, clean_env):
         env=clean_env,
     )
     pd.testing.assert_frame_equal(
-        results_only(load_run(tmp_path / "s")), results_only(load_run(tmp_path / "r"))
+        without_timing(load_run(tmp_path / "s")), without_timing(load_run(tmp_path / "r"))
     )
 
 
-def test_multirun_gives_one_table_with_a_seed_column(tmp_path, clean_env):
+def test_multirun_gives_one_table_with_a_seed_column(tmp_path, clean_env, l2l):
     sweep = tmp_path / "sweep"
     l2l(
         "-m",
@@ -120,7 +108,7 @@ def test_multirun_gives_one_table_with_a_seed_column(tmp_path, clean_env):
     assert (df.groupby("seed")["run"].nunique() == 1).all()
 
 
-def test_sigkill_then_resume_ends_with_the_same_tables(tmp_path, clean_env):
+def test_sigkill_then_resume_ends_with_the_same_tables(tmp_path, clean_env, l2l):
     common = ["task=rosenbrock", "task.dim=10", "seed=7", "generations=120", "strategy.popsize=24"]
     l2l(*common, "quiet=true", f"hydra.run.dir={tmp_path / 'full'}", cwd=tmp_path, env=clean_env)
 
@@ -143,12 +131,12 @@ def test_sigkill_then_resume_ends_with_the_same_tables(tmp_path, clean_env):
     l2l(f"resume={cut}", "quiet=true", cwd=tmp_path, env=clean_env)
     for table in ("generations", "evaluations"):
         pd.testing.assert_frame_equal(
-            results_only(load_run(tmp_path / "full", table)), results_only(load_run(cut, table))
+            without_timing(load_run(tmp_path / "full", table)), without_timing(load_run(cut, table))
         )
     assert load_status(cut)["finished"]
 
 
-def test_resume_with_a_result_changing_override_is_refused(tmp_path, clean_env):
+def test_resume_with_a_result_changing_override_is_refused(tmp_path, clean_env, l2l):
     run = tmp_path / "r"
     l2l("task=sphere", "generations=3", "quiet=true", f"hydra.run.dir={run}", cwd=tmp_path, env=clean_env)
     proc = l2l(f"resume={run}", "seed=5", cwd=tmp_path, env=clean_env, check=False)
@@ -165,7 +153,7 @@ def test_resume_with_a_result_changing_override_is_refused(tmp_path, clean_env):
         ("generations=-1", "generations must be an integer >= 1"),
     ],
 )
-def test_bad_config_fails_before_any_evaluation(tmp_path, clean_env, override, expected):
+def test_bad_config_fails_before_any_evaluation(tmp_path, clean_env, override, expected, l2l):
     run = tmp_path / "bad"
     proc = l2l(override, f"hydra.run.dir={run}", cwd=tmp_path, env=clean_env, check=False)
     assert proc.returncode != 0

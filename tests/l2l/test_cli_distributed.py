@@ -13,19 +13,7 @@ import pandas as pd
 import pytest
 
 from l2l.evaluation.ray_sandbox import LOCAL_ENV
-from l2l.results import load_run, load_runs, load_status
-from l2l.results.tables import TIMING_COLUMNS
-
-
-def l2l(*args, cwd, env, check=True, timeout=600):
-    proc = subprocess.run(["l2l", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
-    if check:
-        assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
-    return proc
-
-
-def results_only(df):
-    return df.drop(columns=[c for c in TIMING_COLUMNS if c in df.columns])
+from l2l.results import load_run, load_runs, load_status, without_timing
 
 
 def free_port() -> int:
@@ -84,7 +72,7 @@ def ray_head(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.ray
-def test_study_on_an_existing_ray_cluster(tmp_path, clean_env, ray_head):
+def test_study_on_an_existing_ray_cluster(tmp_path, clean_env, ray_head, l2l):
     common = ["task=sphere", "task.dim=5", "generations=4", "seed=2", "quiet=true"]
     l2l(*common, f"hydra.run.dir={tmp_path / 'serial'}", cwd=tmp_path, env=clean_env)
     l2l(
@@ -103,14 +91,14 @@ def test_study_on_an_existing_ray_cluster(tmp_path, clean_env, ray_head):
         cwd=tmp_path,
         env={**clean_env, "RAY_ADDRESS": ray_head},
     )
-    ref = results_only(load_run(tmp_path / "serial"))
-    pd.testing.assert_frame_equal(ref, results_only(load_run(tmp_path / "cluster")))
-    pd.testing.assert_frame_equal(ref, results_only(load_run(tmp_path / "auto")))
+    ref = without_timing(load_run(tmp_path / "serial"))
+    pd.testing.assert_frame_equal(ref, without_timing(load_run(tmp_path / "cluster")))
+    pd.testing.assert_frame_equal(ref, without_timing(load_run(tmp_path / "auto")))
 
 
 @pytest.mark.slow
 @pytest.mark.ray
-def test_tables_bit_identical_for_serial_and_1_2_4_ray_workers(tmp_path, clean_env):
+def test_tables_bit_identical_for_serial_and_1_2_4_ray_workers(tmp_path, clean_env, l2l):
     common = [
         "task=rastrigin",
         "task.dim=8",
@@ -121,7 +109,7 @@ def test_tables_bit_identical_for_serial_and_1_2_4_ray_workers(tmp_path, clean_e
         "quiet=true",
     ]
     l2l(*common, f"hydra.run.dir={tmp_path / 'serial'}", cwd=tmp_path, env=clean_env)
-    ref = results_only(load_run(tmp_path / "serial"))
+    ref = without_timing(load_run(tmp_path / "serial"))
     for workers in (1, 2, 4):
         run = tmp_path / f"ray{workers}"
         l2l(
@@ -132,12 +120,12 @@ def test_tables_bit_identical_for_serial_and_1_2_4_ray_workers(tmp_path, clean_e
             cwd=tmp_path,
             env=clean_env,
         )
-        pd.testing.assert_frame_equal(ref, results_only(load_run(run)))
+        pd.testing.assert_frame_equal(ref, without_timing(load_run(run)))
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("launcher", ["basic", "joblib", "submitit_local"])
-def test_sweep_launchers(tmp_path, clean_env, launcher):
+def test_sweep_launchers(tmp_path, clean_env, launcher, l2l):
     sweep = tmp_path / "sweep"
     l2l(
         "-m",
@@ -178,7 +166,7 @@ def test_concurrent_sweeps_do_not_clobber_each_other(tmp_path, clean_env):
 
 
 @pytest.mark.slow
-def test_driver_killed_mid_evaluation_again_and_again_then_resumed(tmp_path, clean_env):
+def test_driver_killed_mid_evaluation_again_and_again_then_resumed(tmp_path, clean_env, l2l):
     """The serial driver SIGKILLs itself at seed-chosen evaluations (first attempt of each);
     resuming until finished must give exactly the tables of a run without kills."""
     common = ["task=faulty", "task.dim=4", "generations=5", "strategy.popsize=8", "seed=3", "quiet=true"]
@@ -196,5 +184,5 @@ def test_driver_killed_mid_evaluation_again_and_again_then_resumed(tmp_path, cle
     assert len(list(markers.iterdir())) == kills
     for table in ("evaluations", "generations"):
         pd.testing.assert_frame_equal(
-            results_only(load_run(tmp_path / "clean", table)), results_only(load_run(run, table))
+            without_timing(load_run(tmp_path / "clean", table)), without_timing(load_run(run, table))
         )

@@ -8,8 +8,7 @@ import pytest
 
 from l2l.config import StudySpec, study_from_dict
 from l2l.evaluation import SerialEvaluator
-from l2l.results import load_best, load_run, load_status
-from l2l.results.tables import TIMING_COLUMNS
+from l2l.results import load_best, load_run, load_status, without_timing
 from l2l.run import run_study
 from l2l.search_space import Gene, SearchSpace
 from l2l.strategies import CMAES, CMAParams
@@ -21,10 +20,6 @@ def spec(study_config):
         return study_from_dict(study_config(**{"seed": 3, "generations": 12, "repetitions": 2, **top}))
 
     return make
-
-
-def results_only(df):
-    return df.drop(columns=[c for c in TIMING_COLUMNS if c in df.columns])
 
 
 def test_tables_have_one_row_per_evaluation_and_generation(spec, tmp_path):
@@ -60,7 +55,7 @@ def test_same_seed_same_tables_other_seed_differs(spec, tmp_path):
     run_study(spec(), tmp_path / "a")
     run_study(spec(), tmp_path / "b")
     run_study(spec(seed=4), tmp_path / "c")
-    a, b, c = (results_only(load_run(tmp_path / x)) for x in "abc")
+    a, b, c = (without_timing(load_run(tmp_path / x)) for x in "abc")
     pd.testing.assert_frame_equal(a, b)
     assert not a["fitness"].equals(c["fitness"])
 
@@ -73,7 +68,8 @@ def test_resume_gives_the_same_tables_as_an_uninterrupted_run(spec, tmp_path, in
     run_study(spec(), tmp_path / "cut", resume=True)
     for table in ("evaluations", "generations"):
         pd.testing.assert_frame_equal(
-            results_only(load_run(tmp_path / "full", table)), results_only(load_run(tmp_path / "cut", table))
+            without_timing(load_run(tmp_path / "full", table)),
+            without_timing(load_run(tmp_path / "cut", table)),
         )
 
 

@@ -8,8 +8,7 @@ import pandas as pd
 import pytest
 
 from l2l.config import study_from_dict
-from l2l.results import checkpoint, load_run, load_status
-from l2l.results.tables import TIMING_COLUMNS
+from l2l.results import checkpoint, load_run, load_status, without_timing
 from l2l.run import run_study
 
 
@@ -37,10 +36,6 @@ def outcome(seed, probs):
         if u < edge:
             return name
     return "ok"
-
-
-def results_only(df):
-    return df.drop(columns=[c for c in TIMING_COLUMNS if c in df.columns])
 
 
 def assert_each_evaluation_once(ev, generations, popsize, reps=1):
@@ -73,7 +68,7 @@ def test_killed_workers_are_rerun_and_tables_equal_a_fault_free_run(spec, ray_se
     ev = load_run(faulty)
     assert_each_evaluation_once(ev, 3, 8)
     assert ev["error"].isna().all()
-    pd.testing.assert_frame_equal(results_only(load_run(clean)), results_only(ev))
+    pd.testing.assert_frame_equal(without_timing(load_run(clean)), without_timing(ev))
 
 
 @pytest.mark.ray
@@ -103,4 +98,6 @@ def test_corrupt_checkpoint_resumes_from_the_previous_one(spec, tmp_path, caplog
         run_study(spec(generations=6), cut, resume=True)
     assert "checksum mismatch" in caplog.text
     for table in ("evaluations", "generations"):
-        pd.testing.assert_frame_equal(results_only(load_run(full, table)), results_only(load_run(cut, table)))
+        pd.testing.assert_frame_equal(
+            without_timing(load_run(full, table)), without_timing(load_run(cut, table))
+        )
