@@ -128,3 +128,8 @@ class SearchSpace:
     @classmethod
     def of(cls, genes: Sequence[Gene]) -> SearchSpace:
         return cls(tuple(genes))
+
+    @classmethod
+    def from_specs(cls, specs) -> SearchSpace:
+        """From `plasticity_rules.genes.GeneSpec`s (name, bounds, default, log_scale): a rule's genes."""
+        return cls(tuple(Gene(s.name, s.lower, s.upper, log=s.log_scale, init=s.default) for s in specs))

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from l2l.search_space import Gene, SearchSpace
+from l2l.search_space import SearchSpace
 
 BACKENDS = ("ideal", "chip")
 
@@ -48,9 +48,7 @@ class YinYangTask:
     def search_space(self) -> SearchSpace:
         from plasticity_rules.eventprop.hyper import YINYANG_GENES
 
-        return SearchSpace(
-            tuple(Gene(g.name, g.lower, g.upper, log=g.log_scale, init=g.default) for g in YINYANG_GENES)
-        )
+        return SearchSpace.from_specs(YINYANG_GENES)
 
     def evaluate(self, genes: np.ndarray, seed: int) -> tuple[float, dict[str, float]]:
         from plasticity_rules.eventprop.hyper import yinyang_fitness

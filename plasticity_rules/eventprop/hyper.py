@@ -14,9 +14,10 @@ chip_emulator <- plasticity_rules <- l2l); an ``l2l`` task wraps ``yinyang_fitne
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from plasticity_rules.eventprop.train_yinyang import TrainConfig, train
+from plasticity_rules.genes import GeneSpec
 
 __all__ = ["HyperGene", "YINYANG_GENES", "config_from_genes", "yinyang_fitness"]
 
@@ -27,14 +28,7 @@ def _quiet(message: str) -> None:
     """A log sink that drops the training log (module-level: picklable)."""
 
 
-@dataclass(frozen=True)
-class HyperGene:
-    name: str
-    lower: float
-    upper: float
-    default: float  # the paper's value (or ours where the paper gives none)
-    log_scale: bool = False
-
+HyperGene = GeneSpec  # the recipe's genes are ordinary gene specs
 
 YINYANG_GENES: tuple[HyperGene, ...] = (
     HyperGene("lr", 1e-4, 2e-2, 5e-3, log_scale=True),
