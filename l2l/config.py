@@ -29,6 +29,7 @@ class StudySpec:
     task: Any
     evaluator: Any
     config: dict  # the whole resolved config, as written to the run directory
+    held_out: int = 0  # evaluations of the best genome on held-out seeds at the end (0: none)
 
     def fingerprint(self) -> str:
         """Hash of everything that decides the results; resuming requires the same one."""
@@ -38,7 +39,8 @@ class StudySpec:
 
 
 # keys that may change between a run and its resume without changing any result
-_RESULT_NEUTRAL = {"evaluator", "quiet", "generations", "max_evaluations", "target", "resume"}
+# (held_out only adds a check after training; it does not change the training's results)
+_RESULT_NEUTRAL = {"evaluator", "quiet", "generations", "max_evaluations", "target", "resume", "held_out"}
 
 _TOP_KEYS = {
     "seed",
@@ -47,6 +49,7 @@ _TOP_KEYS = {
     "repetitions",
     "target",
     "quiet",
+    "held_out",
     "strategy",
     "task",
     "evaluator",
@@ -104,6 +107,7 @@ def study_from_dict(cfg: dict) -> StudySpec:
     _check_int("generations", cfg.get("generations"), 1)
     _check_int("max_evaluations", cfg.get("max_evaluations"), 1, allow_none=True)
     _check_int("repetitions", cfg.get("repetitions"), 1)
+    _check_int("held_out", cfg.get("held_out", 0), 0)
     target = cfg.get("target")
     if target is not None and not isinstance(target, int | float):
         raise ValueError(f"target must be a number or null, got {target!r}")
@@ -124,6 +128,7 @@ def study_from_dict(cfg: dict) -> StudySpec:
         repetitions=cfg["repetitions"],
         target=None if target is None else float(target),
         quiet=cfg["quiet"],
+        held_out=cfg.get("held_out", 0),
         strategy=strategy,
         task=task,
         evaluator=evaluator,

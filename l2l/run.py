@@ -8,6 +8,7 @@
         results = evaluator.map(task, genes x reps, seeds(g, i, r))
         state, stats = strategy.tell(state, unit, losses(results))
         tables.append(...); tables.flush(); checkpoint.save(...)    # atomic, every generation
+    best genome -> evaluator.map(task, best x held_out, held-out seeds)  # fresh data and chips
 
 Stopping is decided at the top of each generation from persisted state only, so a resumed run
 stops exactly where the uninterrupted one would.
@@ -27,8 +28,8 @@ from l2l import fitness
 from l2l.config import StudySpec
 from l2l.progress import Progress
 from l2l.results import checkpoint
-from l2l.results.tables import RunTables, evaluation_frame
-from l2l.seeding import evaluation_seed, strategy_rng
+from l2l.results.tables import RunTables, evaluation_frame, held_out_frame, held_out_summary
+from l2l.seeding import evaluation_seed, held_out_seed, strategy_rng
 
 log = logging.getLogger("l2l")
 
@@ -106,6 +107,16 @@ def _generation_row(g, n_evals, gen_evals, fit, best, stats, direction, eval_s, 
     }
 
 
+def _held_out(spec: StudySpec, space, evaluator, best: dict, tables: RunTables) -> dict:
+    """Evaluate the best genome on seeds never used in training; write the rows, return the summary."""
+    genes = space.encode(best["genes"])
+    seeds = np.array([held_out_seed(spec.seed, k) for k in range(spec.held_out)])
+    results = evaluator.map(spec.task, np.repeat(genes[None, :], spec.held_out, axis=0), seeds)
+    frame = held_out_frame(best["generation"], space.names, genes, seeds, results)
+    tables.write_held_out(frame)
+    return held_out_summary(frame)
+
+
 def run_study(spec: StudySpec, run_dir: str | Path, resume: bool = False) -> StudyOutcome:
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -166,7 +177,10 @@ def run_study(spec: StudySpec, run_dir: str | Path, resume: bool = False) -> Stu
             checkpoint.save(run_dir, _checkpoint(spec, state, g, n_evals, best, elapsed))
             progress.generation(row)
 
-    status = {"finished": True, "stop_reason": reason, "generation": g, "evaluations": n_evals}
+        status = {"finished": True, "stop_reason": reason, "generation": g, "evaluations": n_evals}
+        if spec.held_out and best is not None:
+            best = {**best, "held_out": _held_out(spec, space, evaluator, best, tables)}
+            status["held_out"] = best["held_out"]
     tables.finish(best, status)
     progress.done(reason, best, run_dir)
     return StudyOutcome(run_dir, g, n_evals, best, reason)

@@ -13,6 +13,7 @@ import numpy as np
 # First word of a spawn key: which kind of stream it is. Distinct values keep streams apart.
 _STRATEGY_STREAM = 0
 _EVALUATION_STREAM = 1
+_HELD_OUT_STREAM = 2  # the held-out check's evaluations: never drawn in training
 
 
 def check_seed(seed: object, field: str = "seed") -> int:
@@ -27,10 +28,17 @@ def strategy_rng(root_seed: int) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(ss))
 
 
+def _seed63(root_seed: int, key: tuple) -> int:
+    ss = np.random.SeedSequence(check_seed(root_seed), spawn_key=key)
+    return int(ss.generate_state(1, np.uint64)[0] >> np.uint64(1))
+
+
 def evaluation_seed(root_seed: int, generation: int, individual: int, repetition: int) -> int:
     """A 63-bit seed for one evaluation, a pure function of its position in the study."""
-    ss = np.random.SeedSequence(
-        check_seed(root_seed),
-        spawn_key=(_EVALUATION_STREAM, int(generation), int(individual), int(repetition)),
-    )
-    return int(ss.generate_state(1, np.uint64)[0] >> np.uint64(1))
+    return _seed63(root_seed, (_EVALUATION_STREAM, int(generation), int(individual), int(repetition)))
+
+
+def held_out_seed(root_seed: int, index: int) -> int:
+    """The seed of held-out evaluation `index`: a stream apart from every training evaluation,
+    so a task that draws its data and chip instances from the seed meets fresh ones."""
+    return _seed63(root_seed, (_HELD_OUT_STREAM, int(index)))

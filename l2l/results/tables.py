@@ -8,6 +8,8 @@ runs/<run>/
   generations.parquet    one row per generation
   best.json              the best genome so far, with gene names
   status.json            finished or not, why it stopped, counts (written at start and end)
+  held_out.parquet       the best genome evaluated on held-out seeds at the end (config key
+                         held_out > 0); its summary is in best.json and status.json as "held_out"
   checkpoint.pkl (+ checkpoint.prev.pkl)
 
 evaluations.parquet columns: generation, individual, repetition, eval_seed, gene.<name>...,
@@ -33,6 +35,7 @@ GENERATIONS = "generations.parquet"
 CONFIG = "config.yaml"
 BEST = "best.json"
 STATUS = "status.json"
+HELD_OUT = "held_out.parquet"
 # columns that measure time, not results: they differ between otherwise identical runs
 TIMING_COLUMNS = ("wall_s", "eval_s", "evals_per_s", "elapsed_s")
 
@@ -61,6 +64,24 @@ def evaluation_frame(generation: int, gene_names, genes, seeds, results, repetit
     data["wall_s"] = np.array([r.wall_s for r in results], dtype=np.float64)
     data["error"] = pd.array([r.error for r in results], dtype="string")
     return pd.DataFrame(data)
+
+
+def held_out_frame(generation: int, gene_names, genes, seeds, results) -> pd.DataFrame:
+    """Rows of the held-out check: one genome (from `generation`), one row per held-out seed."""
+    frame = evaluation_frame(generation, gene_names, np.asarray(genes)[None, :], seeds, results, len(results))
+    return frame.drop(columns=["individual"]).rename(columns={"repetition": "index"})
+
+
+def held_out_summary(frame: pd.DataFrame) -> dict:
+    """Mean and standard deviation of the held-out fitness over the evaluations that succeeded."""
+    ok = frame["error"].isna().to_numpy()
+    fit = frame["fitness"].to_numpy()[ok]
+    return {
+        "mean": float(fit.mean()) if fit.size else float("nan"),
+        "std": float(fit.std(ddof=1)) if fit.size > 1 else float("nan"),
+        "n": int(len(frame)),
+        "failed": int((~ok).sum()),
+    }
 
 
 class RunTables:
@@ -114,6 +135,9 @@ class RunTables:
         if best is not None and best != self._best_written:
             write_json(self.run_dir / BEST, best)
             self._best_written = best
+
+    def write_held_out(self, frame: pd.DataFrame) -> None:
+        write_parquet(self.run_dir / HELD_OUT, frame)
 
     def write_status(self, status: dict) -> None:
         write_json(self.run_dir / STATUS, status)

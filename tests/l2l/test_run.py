@@ -122,3 +122,32 @@ def test_failed_evaluations_are_recorded_ranked_worst_and_the_run_goes_on(spec, 
     assert ev.loc[~raised & ~nan, "error"].isna().all()
     assert gen["failed"].sum() == (raised | nan).sum()
     assert np.isfinite(gen["best"]).all()
+
+
+def test_held_out_check_evaluates_the_best_genome_on_fresh_seeds(spec, tmp_path):
+    s = spec(held_out=4)  # sphere: the score ignores the seed, so each row must equal the best
+    run_study(s, tmp_path)
+    ev, best, status = load_run(tmp_path), load_best(tmp_path), load_status(tmp_path)
+    held = pd.read_parquet(tmp_path / "held_out.parquet")
+    assert len(held) == 4 and list(held["index"]) == [0, 1, 2, 3]
+    assert held["error"].isna().all()
+    assert not set(held["eval_seed"]) & set(ev["eval_seed"])  # never used in training
+    assert held["eval_seed"].nunique() == 4
+    genes = s.task.search_space().encode(best["genes"])
+    for _, row in held.iterrows():  # each row is the task's score of the best genome on that seed
+        assert row["fitness"] == s.task.evaluate(genes, int(row["eval_seed"]))[0]
+        assert row["generation"] == best["generation"]
+        assert row["fitness"] == best["fitness"]
+    summary = best["held_out"]
+    assert summary == status["held_out"]
+    assert summary["n"] == 4 and summary["failed"] == 0
+    assert summary["mean"] == pytest.approx(held["fitness"].mean())
+    assert summary["std"] == pytest.approx(held["fitness"].std(ddof=1))
+
+
+def test_held_out_is_off_by_default_and_validated(spec, tmp_path, study_config):
+    run_study(spec(generations=2), tmp_path)
+    assert not (tmp_path / "held_out.parquet").exists()
+    assert "held_out" not in load_best(tmp_path)
+    with pytest.raises(ValueError, match="held_out must be an integer >= 0"):
+        study_from_dict(study_config(held_out=-1))
