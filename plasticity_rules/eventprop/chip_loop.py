@@ -36,10 +36,8 @@ Biological milliseconds map to hardware microseconds through ``chip_emulator.uni
 
 from __future__ import annotations
 
-import argparse
-import json
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
@@ -50,6 +48,7 @@ from chip_emulator.run import Record, run
 from chip_emulator.state import init_state
 from chip_emulator.units import bio_ms_to_hw_us, hw_us_to_bio_ms
 from plasticity_rules.datasets.yinyang import encode_yinyang, yinyang_splits
+from plasticity_rules.eventprop import cli
 from plasticity_rules.eventprop.losses import predict_ttfs, ttfs_cross_entropy
 from plasticity_rules.eventprop.model import LIFParams
 from plasticity_rules.eventprop.network import (
@@ -326,8 +325,7 @@ def train_chip(cfg: ChipLoopConfig, log=print) -> dict:
         history.append(row)
         if val_acc > best_val:
             best_val, best_epoch, best_w = val_acc, epoch, shadow.copy()
-        log(" ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}"
-                     for k, v in row.items()))
+        log(cli.format_row(row))
     test_acc = _evaluate(cfg, net, chip_eval, shadow, data.x_test, data.y_test, 8_000_000,
                          row_sign)
     # early stopping on the validation set: the test accuracy of the best-validation weights
@@ -341,29 +339,9 @@ def train_chip(cfg: ChipLoopConfig, log=print) -> dict:
                 weights=shadow)
 
 
-def _parse_bool(text: str) -> bool:
-    value = text.strip().lower()
-    if value not in ("true", "false", "1", "0", "yes", "no"):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a boolean (true/false)")
-    return value in ("true", "1", "yes")
-
-
 def main(argv: list[str] | None = None) -> dict:
     """python -m plasticity_rules.eventprop.chip_loop --epochs 30 --seed 0 [--out f.json]"""
-    parser = argparse.ArgumentParser(description="Yin-Yang, chip in the loop (EventProp)")
-    for f in fields(ChipLoopConfig):
-        kind = _parse_bool if isinstance(f.default, bool) else type(f.default)
-        parser.add_argument(f"--{f.name.replace('_', '-')}", type=kind, default=f.default)
-    parser.add_argument("--out", default="", help="write history and test accuracy as JSON")
-    args = vars(parser.parse_args(argv))
-    out = args.pop("out")
-    result = train_chip(ChipLoopConfig(**args), log=lambda s: print(s, flush=True))
-    if out:
-        weights = result.pop("weights")
-        with open(out, "w") as fh:
-            json.dump(result, fh, indent=1)
-        np.savez(out.rsplit(".", 1)[0] + "_weights.npz", *weights.w_in)
-    return result
+    return cli.main(ChipLoopConfig, train_chip, "Yin-Yang, chip in the loop (EventProp)", argv)
 
 
 if __name__ == "__main__":

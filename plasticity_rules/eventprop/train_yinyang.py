@@ -13,14 +13,13 @@ Every draw descends from ``--seed`` (weights, batch order); the data use their o
 
 from __future__ import annotations
 
-import argparse
-import json
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
 from plasticity_rules.datasets.yinyang import encode_yinyang, yinyang_splits
+from plasticity_rules.eventprop import cli
 from plasticity_rules.eventprop.losses import predict_ttfs, repair_silent, ttfs_cross_entropy
 from plasticity_rules.eventprop.model import LIFParams
 from plasticity_rules.eventprop.network import (
@@ -138,8 +137,7 @@ def train(cfg: TrainConfig, log=print) -> dict:
                    no_output_frac=no_out / cfg.n_train,
                    epoch_s=ep_time)
         history.append(row)
-        log(" ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}"
-                     for k, v in row.items()))
+        log(cli.format_row(row))
     test_acc, test_loss = evaluate(cfg, weights, data.x_test, data.y_test)
     wall = time.perf_counter() - t_start
     log(f"final test_acc {test_acc:.4f} test_loss {test_loss:.4f} wall_s {wall:.1f}")
@@ -148,20 +146,7 @@ def train(cfg: TrainConfig, log=print) -> dict:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    for f in fields(TrainConfig):
-        parser.add_argument(f"--{f.name.replace('_', '-')}", type=type(f.default),
-                            default=f.default)
-    parser.add_argument("--out", default="", help="write history and test accuracy as JSON")
-    args = vars(parser.parse_args(argv))
-    out = args.pop("out")
-    result = train(TrainConfig(**args), log=lambda s: print(s, flush=True))
-    if out:
-        weights = result.pop("weights")
-        with open(out, "w") as fh:
-            json.dump(result, fh, indent=1)
-        np.savez(out.rsplit(".", 1)[0] + "_weights.npz", *weights.w_in)
-    return result
+    return cli.main(TrainConfig, train, __doc__.split("\n\n")[0], argv)
 
 
 if __name__ == "__main__":
