@@ -8,6 +8,7 @@ a plain dict, turns it into typed specs (l2l.config) and hands them to l2l.run.r
     l2l -m seed=1,2,3 strategy=cma        # a sweep: one run directory per job
     l2l resume=runs/2026-11-29/12-00-00-123456   # continue a run from its checkpoint
     l2l report runs/multirun/2026-11-29/12-30-00-654321   # figures and summary.md
+    l2l replay runs/2026-11-29/12-00-00-123456 seed=7     # rerun the best genome, record, plot
 """
 
 from __future__ import annotations
@@ -87,10 +88,51 @@ def _report(argv: list[str]) -> None:
     print(f"report written to {out}")
 
 
+def _replay(argv: list[str]) -> None:
+    """l2l replay RUN [seed=N] [out=DIR] (key=value like the study overrides; --seed/--out too)."""
+    import argparse
+
+    from l2l.replay import ReplayError, replay
+
+    ap = argparse.ArgumentParser(
+        prog="l2l replay",
+        description="Rerun one evaluation of a run's best genome, record it and plot it.",
+        epilog="seed=N: the evaluation seed (default: the best genome's first training seed); "
+        "out=DIR: where to write (default: RUN/replay/seed_N)",
+    )
+    ap.add_argument("run", help="a run directory")
+    ap.add_argument("options", nargs="*", metavar="seed=N|out=DIR")
+    ap.add_argument("--seed", type=int, default=None)
+    ap.add_argument("--out", default=None)
+    args = ap.parse_args(argv)
+    for opt in args.options:
+        key, sep, value = opt.partition("=")
+        if not sep or key not in ("seed", "out"):
+            ap.error(f"unknown option {opt!r}; allowed: seed=N, out=DIR")
+        if key == "seed":
+            try:
+                args.seed = int(value)
+            except ValueError:
+                ap.error(f"seed must be an integer, got {value!r}")
+        else:
+            args.out = value
+    if args.seed is not None and not 0 <= args.seed < 2**63:
+        ap.error(f"seed must be an integer in [0, 2**63), got {args.seed}")
+    try:
+        out = replay(args.run, seed=args.seed, out=args.out)
+    except (ReplayError, FileNotFoundError) as exc:
+        print(f"l2l replay: {exc}", file=sys.stderr)
+        sys.exit(2)
+    print(f"replay written to {out}")
+
+
 def main() -> None:
     # subcommands first; everything else is a Hydra study invocation
     if len(sys.argv) > 1 and sys.argv[1] == "report":
         _report(sys.argv[2:])
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == "replay":
+        _replay(sys.argv[2:])
         return
     _app()
 
