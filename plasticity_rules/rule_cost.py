@@ -1,0 +1,106 @@
+"""What every on-chip rule shares: checking genes against their specs, and measuring a compiled
+program's size and cycles per invocation on the processor emulator.
+
+Measure the table of docs/rules.md with ``python -m plasticity_rules.rule_cost``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping
+
+import numpy as np
+
+from chip_emulator.ppu import Program, isa, make_array_io, new_state, run_once, validate
+
+from .genes import GeneSpec
+
+WEIGHT_MAX = 63
+
+
+def resolve_genes(rule: str, specs: tuple[GeneSpec, ...], genes: Mapping[str, float]) -> dict[str, float]:
+    """Genes by name, missing ones at their default; unknown names, non-numbers and values
+    outside [lower, upper] are refused naming the gene."""
+    if not isinstance(genes, Mapping):
+        raise TypeError(f"{rule}: genes must be a mapping name -> value, got {type(genes).__name__}")
+    known = {s.name: s for s in specs}
+    unknown = sorted(set(genes) - set(known))
+    if unknown:
+        raise ValueError(f"{rule}: unknown gene(s) {unknown}; the genes are {list(known)}")
+    out = {}
+    for s in specs:
+        v = genes.get(s.name, s.default)
+        try:
+            v = float(v)
+        except (TypeError, ValueError):
+            raise ValueError(f"{rule}: gene {s.name} = {v!r} is not a number") from None
+        if not (math.isfinite(v) and s.lower <= v <= s.upper):
+            raise ValueError(f"{rule}: gene {s.name} = {v!r} outside [{s.lower}, {s.upper}]")
+        out[s.name] = v
+    return out
+
+
+def q07(x: float) -> int:
+    """A fraction in [-1, 1] as a Q0.7 byte (round(x * 128), 1.0 saturating to 127)."""
+    return int(min(127, max(-128, round(x * 128))))
+
+
+def busy_array_io(n_rows: int, n_cols: int, seed: int = 0):
+    """An array backend with random weights, correlation readings and rates: a stand-in for
+    a synapse array mid-experiment (the rules' cycles do not depend on the values)."""
+    io = make_array_io(n_rows, n_cols, seed)
+    rng = np.random.default_rng(seed)
+    io.rows[isa.IO_WEIGHTS] = rng.integers(0, 64, (n_rows, n_cols))
+    io.rows[isa.IO_CAUSAL] = rng.integers(100, 201, (n_rows, n_cols))
+    io.rows[isa.IO_ACAUSAL] = rng.integers(100, 201, (n_rows, n_cols))
+    io.neurons[:] = rng.integers(0, 256, io.neurons.shape)
+    return io
+
+
+def program_cost(program: Program, n_rows: int, n_cols: int, seed: int = 0) -> dict[str, int]:
+    """Size (code + data, bytes) and cycles of one invocation on an n_rows x n_cols array."""
+    validate(program)
+    state = new_state(program)
+    cycles = run_once(program, state, busy_array_io(n_rows, n_cols, seed))
+    return {"ppu_bytes": int(program.size_bytes), "ppu_code_bytes": int(program.code_bytes),
+            "ppu_cycles": int(cycles)}
+
+
+def _table() -> list[dict]:
+    from .abcd import ABCDRule
+    from .meta_network import MetaNetwork
+    from .meta_plasticity import MetaPlasticityRule
+    from .rstdp import RSTDPRule
+    from .stdp import STDPRule
+
+    rng = np.random.default_rng(0)
+    rules = []
+    for n, halves in ((256, 2), (32, 1)):
+        rules += [STDPRule(n, halves), RSTDPRule(n, halves), ABCDRule(n, halves)]
+        mp = MetaPlasticityRule(n, halves)
+        dense = {s.name: float(rng.uniform(-0.9, 0.9)) for s in mp.gene_specs()}
+        rules.append((mp, dense, "dense random genome"))
+    rules.append((MetaPlasticityRule(256, 2, network=MetaNetwork(4, 4)),
+                  {s.name: float(rng.uniform(-0.9, 0.9))
+                   for s in MetaPlasticityRule(256, 2, network=MetaNetwork(4, 4)).gene_specs()},
+                  "4 inputs, 4 hidden, dense"))
+    out = []
+    for item in rules:
+        rule, genes, note = item if isinstance(item, tuple) else (item, {}, "default genes")
+        t0, c0 = time.perf_counter(), time.process_time()
+        program = rule.compile(genes)
+        cost = program_cost(program, rule.n_rows, 128 * rule.n_halves)
+        out.append({"rule": rule.name, "array": f"{rule.n_rows}x{128 * rule.n_halves}", "genes": note,
+                    **cost, "us_at_250MHz": cost["ppu_cycles"] / 250.0,
+                    "host_wall_s": time.perf_counter() - t0, "host_cpu_s": time.process_time() - c0})
+    return out
+
+
+if __name__ == "__main__":
+    import os
+
+    import pandas as pd
+
+    print(f"load average: {os.getloadavg()}")
+    print(pd.DataFrame(_table()).to_markdown(index=False, floatfmt=".4g"))
