@@ -3,12 +3,16 @@
 Written to PATH/report/: fitness against generations and against evaluations (mean over
 seeds with a min-max band, one line per group of runs that differ in a config key other than
 the seed), the strategies' own statistics (e.g. CMA-ES's sigma), evaluations per second,
-and summary.md. Each figure's data is saved beside it as CSV, so what a picture shows can be
-checked against the tables.
+the held-out check of each run's best genome (runs with held_out > 0), the portrait of the
+best rule (tasks whose rule offers one, see l2l/plots/portrait.py), and summary.md, which also
+gives each run's best genome with its held-out result and, for on-chip rules, the program
+size and processor cycles (metrics ppu_bytes, ppu_cycles_max, ppu_cycles_mean). Each figure's
+data is saved beside it as CSV, so what a picture shows can be checked against the tables.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 from pathlib import Path
 
@@ -19,11 +23,16 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from l2l.plots.common import DPI, FIGSIZE  # noqa: E402
+from l2l.plots.common import save as save_figure  # noqa: E402
+from l2l.plots.portrait import portrait_figure, task_portrait  # noqa: E402
 from l2l.results.analysis import best_genomes, learning_curves, summarize, varying_keys  # noqa: E402
 from l2l.results.atomic import write_bytes, write_text  # noqa: E402
-from l2l.results.load import find_runs, load_runs  # noqa: E402
+from l2l.results.load import find_runs, load_held_out, load_runs  # noqa: E402
 
-FIGSIZE, DPI = (8.0, 5.0), 100  # 800 x 500 pixels
+log = logging.getLogger("l2l")
+PPU_METRICS = ("metric.ppu_bytes", "metric.ppu_cycles_max", "metric.ppu_cycles_mean")
+PPU_MEMORY_BYTES = 16 * 1024  # code and data share the processor's SRAM
 
 
 def _group_label(row: pd.Series, keys: list[str]) -> str:
@@ -121,17 +130,86 @@ def report(path: str | Path) -> Path:
     )
     figures.append(f)
 
-    write_text(out / "summary.md", _summary(path, runs, curves, keys, figures))
+    best = best_genomes(path, metrics=True)
+    held = _held_out_figure(path, best, keys, out / "held_out.png")
+    if held is not None:
+        figures.append(held)
+    portrait, portrait_note = _portrait(path, best, out / "rule_portrait.png")
+    if portrait is not None:
+        figures.append(portrait)
+
+    write_text(out / "summary.md", _summary(path, runs, curves, keys, best, figures, portrait_note))
     return out
+
+
+def _top(path: Path, best: pd.DataFrame) -> pd.Series:
+    """The best run's row of `best_genomes` (in the task's direction)."""
+    return best.sort_values("fitness", ascending=_minimize(path), kind="stable").iloc[0]
+
+
+def _held_out_figure(path: Path, best: pd.DataFrame, keys: list[str], f: Path) -> Path | None:
+    """Each run's held-out evaluations (dots) beside its training fitness (cross), per group."""
+    if best.empty or "held_out.mean" not in best.columns:
+        return None
+    try:
+        held = load_held_out(path)
+    except FileNotFoundError:
+        return None
+    group = best.set_index("run").apply(_group_label, axis=1, keys=keys)
+    held = held.assign(group=held["run"].map(group), kind="held_out")
+    train = best.assign(group=best["run"].map(group), kind="training")
+    cols = ["group", "run", "seed", "kind", "fitness"]
+    data = pd.concat([held[cols + ["eval_seed"]], train[cols]], ignore_index=True)
+    data["eval_seed"] = data["eval_seed"].astype("Int64")  # 63-bit seeds: never through float
+    data = data.sort_values(["group", "run", "kind"], kind="stable").reset_index(drop=True)
+    groups = sorted(data["group"].unique())
+    runs = sorted(data["run"].unique())
+    fig, ax = plt.subplots(figsize=FIGSIZE)
+    for gi, g in enumerate(groups):
+        mine = [r for r in runs if (data.loc[data["run"] == r, "group"] == g).any()]
+        for ri, r in enumerate(mine):
+            x = gi + (ri - (len(mine) - 1) / 2) * 0.8 / max(len(mine), 1)
+            d = data[data["run"] == r]
+            h = d[d["kind"] == "held_out"]["fitness"]
+            ax.plot(np.full(len(h), x), h, "o", ms=4, alpha=0.6, color=f"C{gi}")
+            ax.plot([x], d[d["kind"] == "training"]["fitness"], "kx", ms=8)
+    ax.set_xticks(range(len(groups)), groups, fontsize="small")
+    ax.set_ylabel("fitness")
+    ax.set_title("best genome of each run: held-out evaluations (dots) vs training fitness (x)")
+    fig.tight_layout()
+    _save(fig, f)
+    write_text(f.with_suffix(".csv"), data.to_csv(index=False))
+    return f
+
+
+def _portrait(path: Path, best: pd.DataFrame, f: Path) -> tuple[Path | None, str]:
+    """The portrait of the best genome's rule, if the task's rule offers one."""
+    from l2l.replay import run_task
+
+    if best.empty:
+        return None, "no best genome yet"
+    top = _top(path, best)
+    genes = {c.removeprefix("gene."): float(top[c]) for c in best.columns if c.startswith("gene.")}
+    genes = {k: v for k, v in genes.items() if not math.isnan(v)}
+    try:
+        table = task_portrait(run_task(Path(top["run"])), genes)
+    except Exception as exc:  # a portrait is an extra: report why it is missing, keep the report
+        log.warning("rule portrait failed: %s: %s", type(exc).__name__, exc)
+        return None, f"the rule portrait failed: {type(exc).__name__}: {exc}"
+    if table is None:
+        return None, "the task's rule offers no portrait"
+    title = f"rule portrait of the best genome (fitness {top['fitness']:.6g})"
+    fig, data = portrait_figure(table, title=title)
+    save_figure(fig, f, data)
+    return f, ""
 
 
 def _constant_per_run(df: pd.DataFrame, col: str) -> bool:
     return bool((df.groupby("run")[col].nunique(dropna=False) <= 1).all())
 
 
-def _summary(path: Path, runs, curves: pd.DataFrame, keys: list[str], figures) -> str:
+def _summary(path: Path, runs, curves, keys: list[str], best: pd.DataFrame, figures, portrait_note) -> str:
     table = summarize(curves, keys)
-    best = best_genomes(path)
     lines = [
         f"# Report: {path}",
         "",
@@ -142,7 +220,7 @@ def _summary(path: Path, runs, curves: pd.DataFrame, keys: list[str], figures) -
     ]
     lines.append(_markdown_table(table))
     if not best.empty:
-        top = best.sort_values("fitness", ascending=_minimize(path)).iloc[0]
+        top = _top(path, best)
         genes = {c.removeprefix("gene."): top[c] for c in best.columns if c.startswith("gene.")}
         lines += [
             "",
@@ -156,6 +234,11 @@ def _summary(path: Path, runs, curves: pd.DataFrame, keys: list[str], figures) -
             f"- `{k}` = {v:.6g}" for k, v in genes.items() if isinstance(v, int | float) and not math.isnan(v)
         ]
         lines += _best_metrics(Path(top["run"]), int(top["generation"]), int(top["individual"]))
+        lines += _ppu_lines(top)
+        lines += _per_run(path, best, keys)
+        lines += _held_out_lines(best, keys)
+    if portrait_note:
+        lines += ["", f"Rule portrait: none ({portrait_note})."]
     lines += ["", "## Figures", ""] + [f"![{f.stem}]({f.name})" for f in figures]
     return "\n".join(lines) + "\n"
 
@@ -179,6 +262,66 @@ def _best_metrics(run: Path, generation: int, individual: int) -> list[str]:
     return ["", "Metrics of the best genome (mean over its repetitions):", ""] + [
         f"- `{k}` = {v:.6g}" for k, v in metrics.items() if np.isfinite(v)
     ]
+
+
+def _ppu_lines(top: pd.Series) -> list[str]:
+    """Program size and cycles of the best rule, when the task reports them."""
+    if not all(c in top.index and np.isfinite(top[c]) for c in PPU_METRICS):
+        return []
+    size = top["metric.ppu_bytes"]
+    return [
+        "",
+        "## Best rule on the processor",
+        "",
+        f"- program size: {size:.0f} bytes ({100 * size / PPU_MEMORY_BYTES:.1f} % of the"
+        f" {PPU_MEMORY_BYTES} bytes of processor memory)",
+        f"- cycles per invocation: {top['metric.ppu_cycles_max']:.0f} max,"
+        f" {top['metric.ppu_cycles_mean']:.1f} mean",
+    ]
+
+
+def _per_run(path: Path, best: pd.DataFrame, keys: list[str]) -> list[str]:
+    """One row per run: its best genome's fitness, held-out result and processor figures."""
+    cols = [*keys, "seed", "fitness", "generation"]
+    cols += [c for c in ("held_out.mean", "held_out.std", "held_out.n", "held_out.failed") if c in best]
+    cols += [c for c in PPU_METRICS if c in best]
+    cols = [c for c in dict.fromkeys(cols) if c in best.columns]
+    rows = best.assign(run=[_relative(r, path) for r in best["run"]])[["run", *cols]]
+    rows = rows.sort_values([*keys, "seed"] if "seed" in rows else keys or ["run"], kind="stable")
+    rows.columns = [c.removeprefix("metric.") for c in rows.columns]
+    return ["", "## Best genome per run", "", _markdown_table(rows)]
+
+
+def _held_out_lines(best: pd.DataFrame, keys: list[str]) -> list[str]:
+    if "held_out.mean" not in best.columns:
+        return []
+    have = best.dropna(subset=["held_out.mean"])
+    groups = have.groupby(keys, dropna=False) if keys else have.assign(_all="all runs").groupby("_all")
+    table = groups.agg(
+        runs=("run", "nunique"),
+        training=("fitness", "mean"),
+        held_out=("held_out.mean", "mean"),
+        held_out_std_across_runs=("held_out.mean", "std"),
+        evaluations=("held_out.n", "sum"),
+        failed=("held_out.failed", "sum"),
+    ).reset_index()
+    return [
+        "",
+        "## Held-out check",
+        "",
+        "Each run's best genome evaluated on seeds never used in training (config key held_out);"
+        " `training` is its fitness in training, `held_out` the mean over its held-out evaluations,"
+        " both averaged over the runs of a group.",
+        "",
+        _markdown_table(table),
+    ]
+
+
+def _relative(run: str, path: Path) -> str:
+    try:
+        return str(Path(run).relative_to(path)) or "."
+    except ValueError:
+        return run
 
 
 def _markdown_table(df: pd.DataFrame) -> str:

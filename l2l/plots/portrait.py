@@ -105,3 +105,22 @@ def portrait_figure(table: pd.DataFrame, title: str = "rule portrait") -> tuple[
         fig.colorbar(mesh, ax=grid.ravel().tolist(), label="dw (weight LSB)")
     data = pd.concat(parts, ignore_index=True) if parts else table.assign(panel=0).iloc[:0]
     return fig, data
+
+
+def task_portrait(task, genes: dict[str, float]) -> pd.DataFrame | None:
+    """The portrait of a task's rule at the named `genes`, or None if the task has no rule with one.
+
+    A task shows its rule's portrait if it has either `portrait(genes: np.ndarray)` (the genome
+    vector in its search-space order), or a `rule` (attribute, or method returning it) that
+    offers `portrait(genes: Mapping[str, float])` and `gene_specs()` (the rule contract). The
+    rule then gets the genes it names; it chooses its own default axes.
+    """
+    if callable(getattr(task, "portrait", None)):
+        return task.portrait(task.search_space().encode(genes))
+    rule = getattr(task, "rule", None)
+    if callable(rule) and not callable(getattr(rule, "portrait", None)):
+        rule = rule()
+    if rule is None or not callable(getattr(rule, "portrait", None)):
+        return None
+    names = {s.name for s in rule.gene_specs()}
+    return rule.portrait({k: v for k, v in genes.items() if k in names})

@@ -6,6 +6,7 @@
 >>> curves = learning_curves(gens)               # one row per (run, generation), tidy
 >>> summarize(curves, keys)                      # final best per group: mean, std, n seeds
 >>> best_genomes("runs/multirun/...")            # one row per run, genes as columns
+>>> long_form(best_genomes("runs/multirun/..."), "gene.")   # one row per run and gene
 >>> import seaborn as sns; sns.lineplot(curves, x="evaluations", y="best_so_far", hue=keys[0])
 """
 
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from l2l.results.load import find_runs, flatten, load_best, load_config, load_status
+from l2l.results.load import find_runs, flatten, load_best, load_config, load_run, load_status
 
 # config columns that never define a group: the repeat axis and bookkeeping
 _NOT_GROUPS = {"seed", "run", "resume", "quiet", "generations", "max_evaluations"}
@@ -72,23 +73,52 @@ def summarize(curves: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     return out.reset_index()
 
 
-def best_genomes(pattern: str | Path) -> pd.DataFrame:
-    """One row per run: run, its flattened config, the best fitness, where it was found, its genes."""
+def best_genomes(pattern: str | Path, metrics: bool = False) -> pd.DataFrame:
+    """One row per run: run, its flattened config, the best fitness, where it was found, its genes
+    (`gene.<name>`), its held-out result if the run made one (`held_out.mean`, `.std`, `.n`,
+    `.failed`) and, with metrics=True, the best genome's metrics (`metric.<name>`, mean over its
+    repetitions in training; reads each run's evaluations)."""
     rows = []
     for run in find_runs(pattern):
         best = load_best(run) if (run / "best.json").exists() else None
-        if best is None:
+        if not best or "genes" not in best:
             continue
         cfg = {k: v for k, v in flatten(load_config(run)).items() if k != "resume"}
-        rows.append(
-            {
-                "run": str(run),
-                **cfg,
-                "fitness": best["fitness"],
-                "generation": best["generation"],
-                "individual": best["individual"],
-                "finished": load_status(run).get("finished"),
-                **{f"gene.{k}": v for k, v in best["genes"].items()},
-            }
-        )
+        row = {
+            "run": str(run),
+            **cfg,
+            "fitness": best["fitness"],
+            "generation": best["generation"],
+            "individual": best["individual"],
+            "finished": load_status(run).get("finished"),
+            **{f"gene.{k}": v for k, v in best["genes"].items()},
+        }
+        if "held_out" in best:
+            row.update({f"held_out.{k}": v for k, v in best["held_out"].items()})
+        if metrics:
+            row.update(_best_metrics(run, best))
+        rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _best_metrics(run: Path, best: dict) -> dict:
+    ev = load_run(run)
+    mine = ev[(ev["generation"] == best["generation"]) & (ev["individual"] == best["individual"])]
+    return {c: float(mine[c].mean()) for c in mine.columns if c.startswith("metric.")}
+
+
+def long_form(df: pd.DataFrame, prefix: str = "gene.") -> pd.DataFrame:
+    """Tidy (long) form of the `<prefix><name>` columns: one row per original row and name, with
+    columns `<prefix without dot>` (the name) and `value`; the other columns are kept as ids.
+
+    >>> long_form(best_genomes(sweep), "gene.")      # run, config..., fitness, gene, value
+    >>> long_form(load_run(run), "metric.")          # per evaluation and metric
+    """
+    cols = [c for c in df.columns if c.startswith(prefix)]
+    if not cols:
+        raise ValueError(f"no columns starting with {prefix!r}; columns are {list(df.columns)}")
+    ids = [c for c in df.columns if not c.startswith(prefix)]
+    var = prefix.rstrip(".")
+    out = df.melt(id_vars=ids, value_vars=cols, var_name=var, value_name="value")
+    out[var] = out[var].str.removeprefix(prefix)
+    return out

@@ -5,6 +5,7 @@
 >>> gens = load_run("runs/2026-11-29/12-00-00", "generations")
 >>> df = load_runs("runs/multirun/2026-11-29_12-00-00/*")     # + config columns: seed, task.dim, ...
 >>> df.groupby(["strategy.name", "seed"])["fitness"].min()
+>>> ho = load_held_out("runs/multirun/2026-11-29_12-00-00")  # best genomes on held-out seeds
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from l2l.results.tables import BEST, CONFIG, EVALUATIONS, GENERATIONS, PARTS, STATUS, read_parts
+from l2l.results.tables import BEST, CONFIG, EVALUATIONS, GENERATIONS, HELD_OUT, PARTS, STATUS, read_parts
 
-_TABLES = {"evaluations": EVALUATIONS, "generations": GENERATIONS}
+_TABLES = {"evaluations": EVALUATIONS, "generations": GENERATIONS, "held_out": HELD_OUT}
 
 
 def _table_file(run_dir: Path, table: str) -> Path:
@@ -47,7 +48,7 @@ def load_config(run_dir: str | Path) -> dict:
 
 
 def load_run(run_dir: str | Path, table: str = "evaluations") -> pd.DataFrame:
-    """One table of one run ('evaluations' or 'generations'), also while the run is going."""
+    """One table of one run ('evaluations', 'generations' or 'held_out'), also while the run goes."""
     run_dir = Path(run_dir)
     if table == "evaluations" and not (run_dir / EVALUATIONS).exists() and (run_dir / PARTS).is_dir():
         return read_parts(run_dir / PARTS)  # a run still going, or killed
@@ -78,10 +79,19 @@ def _is_run(path: Path) -> bool:
 
 
 def load_runs(pattern: str | Path, table: str = "evaluations") -> pd.DataFrame:
-    """One table of many runs, with a `run` column and the runs' flattened config columns."""
+    """One table of many runs, with a `run` column and the runs' flattened config columns.
+
+    For table='held_out', runs without a held-out check (held_out=0, or not finished) are left out.
+    """
     runs = find_runs(pattern)
     if not runs:
         raise FileNotFoundError(f"no l2l run directories match {pattern!s}")
+    if table == "held_out":
+        runs = [r for r in runs if (r / HELD_OUT).is_file()]
+        if not runs:
+            raise FileNotFoundError(
+                f"no run under {pattern!s} has {HELD_OUT}: run studies with held_out=N (N > 0)"
+            )
     frames = []
     for run in runs:
         df = load_run(run, table)
@@ -92,3 +102,9 @@ def load_runs(pattern: str | Path, table: str = "evaluations") -> pd.DataFrame:
         df = df.assign(run=str(run), **cfg)
         frames.append(df)
     return pd.concat(frames, ignore_index=True)
+
+
+def load_held_out(pattern: str | Path) -> pd.DataFrame:
+    """The held-out check of every run that has one: one row per held-out evaluation of the run's
+    best genome (index, eval_seed, fitness, metric.*, error, gene.*), with `run` and config columns."""
+    return load_runs(pattern, "held_out")

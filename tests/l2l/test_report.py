@@ -1,17 +1,25 @@
 """`l2l report` and the notebook helpers: files, image sizes, and the data behind each figure
 checked against the run tables."""
 
+import itertools
 import subprocess
+from dataclasses import dataclass
 
 import matplotlib.image as mpimg
 import numpy as np
 import pandas as pd
 import pytest
 
+import l2l.tasks
 from l2l.config import study_from_dict
+from l2l.plots.portrait import heat, portrait_figure
 from l2l.report import report
 from l2l.results import best_genomes, learning_curves, load_run, load_runs, summarize, varying_keys
+from l2l.results.analysis import long_form
+from l2l.results.load import load_held_out
 from l2l.run import run_study
+from l2l.search_space import SearchSpace
+from plasticity_rules.genes import GeneSpec
 
 
 @pytest.fixture(scope="module")
@@ -73,3 +81,167 @@ def test_report_command(sweep, clean_env):
 def test_report_of_nothing_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="no l2l runs"):
         report(tmp_path)
+
+
+# A stand-in for an on-chip rule (the rule contract: gene_specs, portrait) and a task that
+# reports the processor metrics; the real rules and the bandit task replace it once they land.
+@dataclass(frozen=True)
+class FakeRule:
+    name: str = "fake"
+
+    def gene_specs(self):
+        return (GeneSpec("a", 0.0, 1.0, 0.5), GeneSpec("b", 0.0, 1.0, 0.5))
+
+    def portrait(self, genes, causal=None, acausal=None, reward=None, weight=None):
+        causal = np.linspace(0, 1, 5) if causal is None else causal
+        acausal = np.linspace(0, 1, 4) if acausal is None else acausal
+        reward = np.array([-1.0, 1.0]) if reward is None else reward
+        weight = np.array([0.0, 32.0, 63.0]) if weight is None else weight
+        grid = pd.DataFrame(
+            list(itertools.product(causal, acausal, reward, weight)),
+            columns=["causal", "acausal", "reward", "weight"],
+        )
+        dw = (
+            np.round(16 * genes["a"] * grid.causal - 16 * genes["b"] * grid.acausal) * grid.reward
+            - grid.weight // 32
+        )
+        return grid.assign(dw=dw)
+
+
+@dataclass(frozen=True)
+class FakeRuleTask:
+    name: str = "fakerule"
+    direction: str = "minimize"
+
+    @property
+    def rule(self):
+        return FakeRule()
+
+    def search_space(self):
+        return SearchSpace.from_specs(self.rule.gene_specs())
+
+    def evaluate(self, genes, seed):
+        a, b = genes
+        noise = np.random.default_rng(seed).normal(0, 0.01)
+        metrics = {"ppu_bytes": 1000.0 + round(100 * a), "ppu_cycles_max": 500.0 + round(200 * b)}
+        return float((a - 0.3) ** 2 + (b - 0.6) ** 2 + noise), {**metrics, "ppu_cycles_mean": 400 + 100 * b}
+
+
+@pytest.fixture(scope="module")
+def rule_sweep(tmp_path_factory, study_config):
+    """Two strategies x two seeds on the fake rule task, with a held-out check of 3."""
+    root = tmp_path_factory.mktemp("rule_sweep")
+    strategies = ({"name": "cma", "sigma0": 0.2, "popsize": 6}, {"name": "cem", "sigma0": 0.2, "popsize": 6})
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(l2l.tasks.REGISTRY, "fakerule", FakeRuleTask)
+        for job, (strategy, seed) in enumerate(itertools.product(strategies, (1, 2))):
+            cfg = study_config(
+                task={"name": "fakerule"}, strategy=strategy, seed=seed, generations=4, held_out=3
+            )
+            run_study(study_from_dict(cfg), root / str(job))
+        out = report(root)
+        yield root, out
+
+
+def test_load_held_out_and_best_genomes_with_held_out_and_metrics(rule_sweep):
+    root, _ = rule_sweep
+    held = load_held_out(root)
+    assert len(held) == 4 * 3 and {"run", "strategy.name", "seed", "eval_seed", "fitness"} <= set(
+        held.columns
+    )
+    best = best_genomes(root, metrics=True).set_index("run")
+    for run, rows in held.groupby("run"):
+        assert best.loc[run, "held_out.mean"] == pytest.approx(rows["fitness"].mean())
+        assert best.loc[run, "held_out.n"] == 3
+        ev = load_run(run)
+        mine = ev[
+            (ev.generation == best.loc[run, "generation"]) & (ev.individual == best.loc[run, "individual"])
+        ]
+        assert best.loc[run, "metric.ppu_bytes"] == mine["metric.ppu_bytes"].mean()
+        # the held-out seeds are not training seeds
+        assert not set(rows["eval_seed"]) & set(ev["eval_seed"])
+    genes = long_form(best.reset_index(), "gene.")
+    assert len(genes) == 4 * 2 and set(genes["gene"]) == {"a", "b"}
+    np.testing.assert_array_equal(genes[genes.gene == "a"]["value"], best["gene.a"])
+
+
+def test_load_held_out_without_any_is_a_clear_error(sweep):
+    with pytest.raises(FileNotFoundError, match="held_out=N"):
+        load_held_out(sweep)
+
+
+def test_report_held_out_figure_matches_the_tables(rule_sweep):
+    root, out = rule_sweep
+    img = mpimg.imread(out / "held_out.png")
+    assert img.shape[:2] == (500, 800) and img[..., :3].std() > 0.01
+    data = pd.read_csv(out / "held_out.csv", dtype={"eval_seed": "Int64"})
+    held = load_held_out(root)
+    got = data[data.kind == "held_out"].astype({"eval_seed": "int64"}).set_index(["run", "eval_seed"])
+    got = got["fitness"].sort_index()
+    expect = held.set_index(["run", "eval_seed"])["fitness"].sort_index()
+    pd.testing.assert_series_equal(got, expect)
+    train = data[data.kind == "training"].set_index("run")["fitness"].sort_index()
+    pd.testing.assert_series_equal(train, best_genomes(root).set_index("run")["fitness"].sort_index())
+    assert set(data["group"]) == {"strategy.name=cma", "strategy.name=cem"}
+
+
+def test_report_summary_held_out_and_processor_figures(rule_sweep):
+    root, out = rule_sweep
+    summary = (out / "summary.md").read_text()
+    best = best_genomes(root, metrics=True)
+    top = best.sort_values("fitness").iloc[0]
+    assert "## Best rule on the processor" in summary
+    assert f"program size: {top['metric.ppu_bytes']:.0f} bytes" in summary
+    assert f"cycles per invocation: {top['metric.ppu_cycles_max']:.0f} max" in summary
+    assert "## Held-out check" in summary and "## Best genome per run" in summary
+    cma = best[best["strategy.name"] == "cma"]["held_out.mean"].mean()
+    assert "| cma | 2 | " in summary and f"{cma:.4g}" in summary
+
+
+def test_report_portrait_is_the_best_rules_and_matches_its_table(rule_sweep):
+    root, out = rule_sweep
+    img = mpimg.imread(out / "rule_portrait.png")
+    assert img.shape[:2] == (500, 800) and img[..., :3].std() > 0.01
+    top = best_genomes(root).sort_values("fitness").iloc[0]
+    expect = FakeRule().portrait({"a": top["gene.a"], "b": top["gene.b"]})
+    drawn = pd.read_csv(out / "rule_portrait.csv")
+    order = ["causal", "acausal", "reward", "weight"]
+    drawn_sorted = drawn.drop(columns="panel").sort_values(order).reset_index(drop=True)
+    pd.testing.assert_frame_equal(
+        drawn_sorted, expect.sort_values(order).reset_index(drop=True), check_dtype=False
+    )
+    assert drawn["panel"].nunique() == 2 * 3  # one panel per (reward, weight)
+
+
+def test_portrait_figure_panels_show_the_table():
+    table = FakeRule().portrait({"a": 0.5, "b": 0.25})
+    fig, data = portrait_figure(table)
+    panels = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
+    meshes = [ax.collections[0] for ax in panels]
+    assert len(meshes) == 6  # reward (2) x weight (3)
+    for k, (reward, weight) in enumerate(itertools.product([-1.0, 1.0], [0.0, 32.0, 63.0])):
+        panel = table[(table.reward == reward) & (table.weight == weight)]
+        np.testing.assert_array_equal(
+            np.asarray(meshes[k].get_array()).reshape(4, 5), heat(panel, "causal", "acausal")
+        )
+        assert panels[k].get_title() == f"reward={reward:.3g}, weight={weight:.3g}"
+        pd.testing.assert_frame_equal(
+            data[data.panel == k].drop(columns="panel").reset_index(drop=True), panel.reset_index(drop=True)
+        )
+    assert meshes[0].norm.vmin == -meshes[0].norm.vmax == -np.abs(table.dw).max()
+    line = pd.DataFrame({"dt_us": [-10.0, 0.0, 10.0], "dw": [-3.0, 0.0, 5.0]})
+    fig, _ = portrait_figure(line)
+    np.testing.assert_array_equal(fig.axes[0].lines[0].get_ydata(), [-3.0, 0.0, 5.0])
+
+
+def test_portrait_needs_dw_and_an_axis():
+    with pytest.raises(ValueError, match="'dw' column"):
+        portrait_figure(pd.DataFrame({"x": [1.0]}))
+    with pytest.raises(ValueError, match="at least one input axis"):
+        portrait_figure(pd.DataFrame({"dw": [1.0]}))
+
+
+def test_report_without_a_portrait_says_why(sweep):
+    summary = (report(sweep) / "summary.md").read_text()
+    assert "Rule portrait: none (the task's rule offers no portrait)." in summary
+    assert "## Held-out check" not in summary and "## Best rule on the processor" not in summary
