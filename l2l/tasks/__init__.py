@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from l2l.tasks.bandit.task import BanditTask
 from l2l.tasks.base import DIRECTIONS, Task
 from l2l.tasks.busy import BusyTask
 from l2l.tasks.faulty import FaultyTask
@@ -16,6 +17,7 @@ REGISTRY: dict[str, type] = {
     "faulty": FaultyTask,
     "busy": BusyTask,
     "yinyang": YinYangTask,
+    "bandit": BanditTask,
 }
 
 __all__ = ["DIRECTIONS", "REGISTRY", "BusyTask", "FaultyTask", "Task", "TestFunctionTask", "YinYangTask"]

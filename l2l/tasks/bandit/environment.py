@@ -23,7 +23,7 @@ import numpy as np
 from l2l.seeding import check_seed
 
 # First word of a spawn key: which stream. Distinct values keep streams independent.
-STREAMS = {"probabilities": 0, "rewards": 1, "policy": 2}
+STREAMS = {"probabilities": 0, "rewards": 1, "policy": 2, "chip": 3}  # chip: the on-chip agent's instances
 # Index of each policy's own noise stream within the seed's 'policy' streams.
 POLICY_STREAM = {
     "random": 0,
