@@ -1,5 +1,6 @@
-"""What every on-chip rule shares: checking genes against their specs, and measuring a compiled
-program's size and cycles per invocation on the processor emulator.
+"""What the on-chip rules share: checking genes against their specs, small code emitters (the
+correlation amplitude, an arithmetic byte shift, applying dw with the 6-bit clamp), and measuring a
+compiled program's size and cycles per invocation on the processor emulator.
 
 Measure the table of docs/rules.md with ``python -m plasticity_rules.rule_cost``.
 """
@@ -12,7 +13,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from chip_emulator.ppu import Program, isa, make_array_io, new_state, run_once, validate
+from chip_emulator.ppu import Program, ProgramBuilder, VReg, isa, make_array_io, new_state, run_once, validate
 
 from .genes import GeneSpec
 
@@ -44,6 +45,61 @@ def resolve_genes(rule: str, specs: tuple[GeneSpec, ...], genes: Mapping[str, fl
 def q07(x: float) -> int:
     """A fraction in [-1, 1] as a Q0.7 byte (round(x * 128), 1.0 saturating to 127)."""
     return int(min(127, max(-128, round(x * 128))))
+
+
+# ---------------------------------------------------------------- code emitters
+def emit_halved_baselines(b: ProgramBuilder, dst: VReg, symbol: str, half: int, theta: VReg) -> None:
+    """dst <- (baseline >> 1) - theta for the 128 columns of `half` (uint8 symbol of 256)."""
+    t = b.reg(f"_hb{dst.index}")
+    b.la(t, symbol, 128 * half)
+    b.fxvlax(dst, 0, t)
+    b.fxvshb(dst, dst, 31)  # logical right shift by 1: the unsigned reading / 2
+    b.fxvsubbfs(dst, dst, theta)
+    b.free(t)
+
+
+def emit_amplitude(b: ProgramBuilder, dst: VReg, kind: int, row, half: int, base: VReg,
+                   zero: VReg) -> None:
+    """dst <- max(base - (reading >> 1), 0): a correlation amplitude in units of 2 CADC LSB
+    (0..127, so a Q0.7 fraction of the full 8-bit scale), base from emit_halved_baselines."""
+    b.io_in(dst, kind, row, half)
+    b.fxvshb(dst, dst, 31)
+    b.fxvsubbfs(dst, base, dst)
+    b.fxvcmpb(dst)
+    b.fxvsel(dst, dst, zero, c=isa.C_LT)
+
+
+def emit_round_shift(b: ProgramBuilder, v: VReg, shift: int, half_lsb: VReg | None, m128: VReg,
+                     bias: VReg) -> None:
+    """v <- floor(v / 2^shift) for signed bytes (after adding half_lsb = 2^(shift-1), saturating,
+    if given: rounding). FXV shifts right only logically: flip the sign bit (x + 128 mod 256),
+    shift, subtract bias = 128 >> shift."""
+    if shift == 0:
+        return
+    if half_lsb is not None:
+        b.fxvaddbfs(v, v, half_lsb)
+    b.fxvaddbm(v, v, m128)
+    b.fxvshb(v, v, 32 - shift)
+    b.fxvsubbm(v, v, bias)
+
+
+def emit_apply_dw(b: ProgramBuilder, w: VReg, dw: VReg, row, half: int, zero: VReg, wmax: VReg,
+                  tmp: VReg) -> None:
+    """w <- clamp(w + dw, 0, 63) for the half row (read, saturating add, clamp, write)."""
+    b.io_in(w, isa.IO_WEIGHTS, row, half)
+    b.fxvaddbfs(w, w, dw)
+    b.clamp_bytes(w, zero, wmax, tmp)
+    b.io_out(w, isa.IO_WEIGHTS, row, half)
+
+
+def round_shift_reference(v, shift: int, rounding: bool = True):
+    """NumPy twin of emit_round_shift."""
+    v = np.asarray(v, np.int64)
+    if shift == 0:
+        return v
+    if rounding:
+        v = np.clip(v + (1 << (shift - 1)), -128, 127)
+    return v >> shift
 
 
 def busy_array_io(n_rows: int, n_cols: int, seed: int = 0):
