@@ -121,7 +121,15 @@ def run(chip: Chip, state: ChipState, duration_us: float, wiring: Wiring | None 
         if fn is ppu_noop:  # the disk-cached compilation, without a PPU program
             kernel, args = run_kernel, args[:-2] + (None, ())
         else:
-            kernel = run_kernel_ppu
+            # a disk-cached loop specialised on fn if one exists (chip_emulator/ppu/
+            # core_loop.py; it takes None in fn's place), else fn's own compilation
+            from chip_emulator.ppu.core_loop import cached_kernel
+
+            kernel = cached_kernel(fn)
+            if kernel is None:
+                kernel = run_kernel_ppu
+            else:
+                args = args[:-2] + (None, ctx)
         if threads == 1 or B * H == 1:
             kernel(0, B * H, *args)
             return

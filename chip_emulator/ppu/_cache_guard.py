@@ -5,6 +5,13 @@ interpreter inlines kernels and I/O backends from sibling modules (and the analo
 core's ``ppu_port``), so an edit there would silently keep running stale machine code.
 This guard hashes those sources and clears the package's cache files when the hash
 differs from the one recorded beside them.
+
+Two groups, each with its own record:
+
+* ``core_loop.*``: the run loop specialised on ``ppu_core_fn`` (``core_loop.py``) links
+  in the analog core's loop (``chip_emulator/kernel*.py``, however that is split), the
+  port and this package: it watches every source file of the ``chip_emulator`` package.
+* everything else here (interpreter, kernels, backends): this package and ``ppu_port.py``.
 """
 
 from __future__ import annotations
@@ -14,7 +21,24 @@ import os
 from pathlib import Path
 
 _HERE = Path(__file__).resolve().parent
-_WATCHED = [*sorted(_HERE.glob("*.py")), _HERE.parent / "ppu_port.py"]
+_PACKAGE = _HERE.parent  # chip_emulator/
+
+
+def _ppu_sources() -> list[Path]:
+    return [*sorted(_HERE.glob("*.py")), _PACKAGE / "ppu_port.py"]
+
+
+def _package_sources() -> list[Path]:
+    """Every source of chip_emulator (recursively): whatever the core's loop inlines."""
+    return sorted(p for p in _PACKAGE.rglob("*.py") if "__pycache__" not in p.parts)
+
+
+# (cache file pattern, record file name, watched sources); a file matching an earlier
+# group's pattern belongs to that group only
+_GROUPS = (
+    ("core_loop.*", "core_loop_sources.sha256", _package_sources),
+    ("*", "ppu_sources.sha256", _ppu_sources),
+)
 
 
 def _cache_dirs() -> list[Path]:
@@ -34,21 +58,34 @@ def _cache_dirs() -> list[Path]:
     return dirs
 
 
-def check() -> None:
+def digest(paths: list[Path]) -> str:
     h = hashlib.sha256()
-    for p in _WATCHED:
+    for p in paths:
         if p.exists():
-            h.update(p.name.encode())
+            h.update(str(p.relative_to(_PACKAGE)).encode())
             h.update(p.read_bytes())
-    digest = h.hexdigest()
+    return h.hexdigest()
+
+
+def _cache_files(cache: Path, pattern: str, claimed: set[Path]) -> list[Path]:
+    files = [*cache.glob(pattern + ".nbi"), *cache.glob(pattern + ".nbc")]
+    return [f for f in files if f not in claimed]
+
+
+def check() -> None:
+    digests = {record: digest(sources()) for _, record, sources in _GROUPS}
     for cache in _cache_dirs():
-        stamp = cache / "ppu_sources.sha256"
-        try:
-            if stamp.exists() and stamp.read_text() == digest:
-                continue
-            for f in list(cache.glob("*.nbi")) + list(cache.glob("*.nbc")):
-                f.unlink(missing_ok=True)
-            cache.mkdir(parents=True, exist_ok=True)
-            stamp.write_text(digest)
-        except OSError:  # read-only install: numba then recompiles or uses its own dir
-            pass
+        claimed: set[Path] = set()
+        for pattern, record, _ in _GROUPS:
+            files = _cache_files(cache, pattern, claimed)
+            claimed.update(files)
+            stamp = cache / record
+            try:
+                if stamp.exists() and stamp.read_text() == digests[record]:
+                    continue
+                for f in files:
+                    f.unlink(missing_ok=True)
+                cache.mkdir(parents=True, exist_ok=True)
+                stamp.write_text(digests[record])
+            except OSError:  # read-only install: numba then recompiles or uses its own dir
+                pass
