@@ -25,11 +25,17 @@ from l2l.plots.common import figure
 MAX_PANELS = 16
 
 
-def portrait_axes(table: pd.DataFrame) -> list[str]:
-    """The input axes of a portrait table, in column order (every column but dw)."""
+def portrait_axes(table: pd.DataFrame, axes: list[str] | None = None) -> list[str]:
+    """The input axes of a portrait table: `axes` if given (checked), else every column but dw."""
     if "dw" not in table.columns:
         raise ValueError(f"a portrait table needs a 'dw' column; it has {list(table.columns)}")
-    axes = [c for c in table.columns if c != "dw"]
+    if axes is not None:
+        missing = [a for a in axes if a not in table.columns or a == "dw"]
+        if missing:
+            raise ValueError(
+                f"portrait axes {missing} are not input columns of the table {list(table.columns)}"
+            )
+    axes = [c for c in table.columns if c != "dw"] if axes is None else list(axes)
     if not axes:
         raise ValueError("a portrait table needs at least one input axis column beside 'dw'")
     return axes
@@ -53,10 +59,16 @@ def heat(table: pd.DataFrame, x: str, y: str) -> pd.DataFrame:
     return table.pivot_table(index=y, columns=x, values="dw", aggfunc="mean").sort_index().sort_index(axis=1)
 
 
-def portrait_figure(table: pd.DataFrame, title: str = "rule portrait") -> tuple[Figure, pd.DataFrame]:
+def portrait_figure(
+    table: pd.DataFrame, title: str = "rule portrait", axes: list[str] | None = None
+) -> tuple[Figure, pd.DataFrame]:
     """Heat maps of dw over the first two axes, one panel per value of the others; returns
-    (figure, data) where data is the table drawn, with a `panel` column (panel index)."""
-    axes = portrait_axes(table)
+    (figure, data) where data is the table drawn (axes and dw) with a `panel` column.
+
+    `axes` names the input columns in the order to use (x, y, panels...); by default every
+    column but dw, in table order (extra columns a rule adds, e.g. measured ones, need `axes`)."""
+    axes = portrait_axes(table, axes)
+    table = table[[*axes, "dw"]]
     x, y, others = axes[0], (axes[1] if len(axes) > 1 else None), axes[2:]
     combos = _panel_values(table, others)
     if len(others) == 2:  # rows: the third axis, columns: the fourth

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from l2l.results.load import find_runs, flatten, load_best, load_config, load_run, load_status
+from l2l.results.load import config_column, find_runs, flatten, load_best, load_config, load_run, load_status
 
 # config columns that never define a group: the repeat axis and bookkeeping
 _NOT_GROUPS = {"seed", "run", "resume", "quiet", "generations", "max_evaluations"}
@@ -39,13 +39,31 @@ def config_columns(df: pd.DataFrame) -> list[str]:
     """Columns of a `load_runs` table that came from the runs' configs (read from the runs)."""
     keys: dict[str, None] = {}
     for run in df["run"].unique():
-        keys.update(dict.fromkeys(k for k in flatten(load_config(run)) if k in df.columns))
+        for k in flatten(load_config(run)):
+            if config_column(k) in df.columns:  # renamed: the table has a column of that name
+                keys[config_column(k)] = None
+            elif k in df.columns:
+                keys[k] = None
     return list(keys)
 
 
 def varying_keys(df: pd.DataFrame) -> list[str]:
-    """Config keys that take more than one value across the runs of a sweep (seed excluded)."""
-    return [c for c in config_columns(df) if c not in _NOT_GROUPS and df[c].astype(str).nunique() > 1]
+    """Config keys that take more than one value across the runs of a sweep (seed excluded),
+    without those the others already determine: in `strategy=cma,cem`, CEM's own keys
+    (`strategy.elite_fraction`, ...) vary only with `strategy.name`, so only that one is kept.
+    `*.name` keys are considered first, then the rest in column order."""
+    runs = df.drop_duplicates("run")
+    as_text = {c: runs[c].astype(str) for c in config_columns(df) if c not in _NOT_GROUPS}
+    candidates = [c for c, v in as_text.items() if v.nunique() > 1]
+    candidates.sort(key=lambda c: not c.endswith(".name"))  # stable: names first
+    kept: list[str] = []
+    for c in candidates:
+        if kept:
+            key = pd.DataFrame({k: as_text[k] for k in kept})
+            if (as_text[c].groupby([key[k] for k in kept]).nunique() <= 1).all():
+                continue  # fixed by the keys kept already
+        kept.append(c)
+    return kept
 
 
 def learning_curves(generations: pd.DataFrame) -> pd.DataFrame:

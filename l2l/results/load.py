@@ -81,7 +81,10 @@ def _is_run(path: Path) -> bool:
 def load_runs(pattern: str | Path, table: str = "evaluations") -> pd.DataFrame:
     """One table of many runs, with a `run` column and the runs' flattened config columns.
 
-    For table='held_out', runs without a held-out check (held_out=0, or not finished) are left out.
+    A config key that is also a column of the table (a strategy statistic named like its
+    hyperparameter, e.g. CEM's `strategy.noise`, which decays every generation) keeps the
+    table's column; the config value goes into `config.<key>`. For table='held_out', runs
+    without a held-out check (held_out=0, or not finished) are left out.
     """
     runs = find_runs(pattern)
     if not runs:
@@ -92,16 +95,25 @@ def load_runs(pattern: str | Path, table: str = "evaluations") -> pd.DataFrame:
             raise FileNotFoundError(
                 f"no run under {pattern!s} has {HELD_OUT}: run studies with held_out=N (N > 0)"
             )
-    frames = []
+    loaded = []
     for run in runs:
-        df = load_run(run, table)
         cfg = {k: v for k, v in flatten(load_config(run)).items() if k != "resume"}
-        clash = sorted(set(cfg) & set(df.columns))
-        if clash:
-            raise ValueError(f"config keys {clash} clash with columns of {table} in {run}")
-        df = df.assign(run=str(run), **cfg)
-        frames.append(df)
+        loaded.append((run, load_run(run, table), cfg))
+    # decided over all runs, so a key is named the same in every row
+    clash = {k for _, df, cfg in loaded for k in set(cfg) & set(df.columns)}
+    frames = []
+    for run, df, cfg in loaded:
+        cfg = {(config_column(k) if k in clash else k): v for k, v in cfg.items()}
+        bad = sorted(set(cfg) & set(df.columns))
+        if bad:  # only if a table already had a 'config.<key>' column
+            raise ValueError(f"config keys {bad} clash with columns of {table} in {run}")
+        frames.append(df.assign(run=str(run), **cfg))
     return pd.concat(frames, ignore_index=True)
+
+
+def config_column(key: str) -> str:
+    """The column of a config key that clashed with a table column (see load_runs)."""
+    return f"config.{key}"
 
 
 def load_held_out(pattern: str | Path) -> pd.DataFrame:

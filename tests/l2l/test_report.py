@@ -229,9 +229,11 @@ def test_portrait_figure_panels_show_the_table():
             data[data.panel == k].drop(columns="panel").reset_index(drop=True), panel.reset_index(drop=True)
         )
     assert meshes[0].norm.vmin == -meshes[0].norm.vmax == -np.abs(table.dw).max()
-    line = pd.DataFrame({"dt_us": [-10.0, 0.0, 10.0], "dw": [-3.0, 0.0, 5.0]})
-    fig, _ = portrait_figure(line)
+    line = pd.DataFrame({"dt_us": [10.0, -10.0, 0.0], "dw": [5.0, -3.0, 0.0], "cycles": [7, 7, 7]})
+    fig, data = portrait_figure(line, axes=["dt_us"])  # extra measured columns: name the axes
+    np.testing.assert_array_equal(fig.axes[0].lines[0].get_xdata(), [-10.0, 0.0, 10.0])
     np.testing.assert_array_equal(fig.axes[0].lines[0].get_ydata(), [-3.0, 0.0, 5.0])
+    assert list(data.columns) == ["dt_us", "dw", "panel"]
 
 
 def test_portrait_needs_dw_and_an_axis():
@@ -239,6 +241,8 @@ def test_portrait_needs_dw_and_an_axis():
         portrait_figure(pd.DataFrame({"x": [1.0]}))
     with pytest.raises(ValueError, match="at least one input axis"):
         portrait_figure(pd.DataFrame({"dw": [1.0]}))
+    with pytest.raises(ValueError, match=r"portrait axes \['lag'\] are not input columns"):
+        portrait_figure(pd.DataFrame({"dt_us": [1.0], "dw": [1.0]}), axes=["lag"])
 
 
 def test_report_without_a_portrait_says_why(sweep):
