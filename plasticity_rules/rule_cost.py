@@ -123,40 +123,72 @@ def program_cost(program: Program, n_rows: int, n_cols: int, seed: int = 0) -> d
             "ppu_cycles": int(cycles)}
 
 
-def _table() -> list[dict]:
+def _cases():
+    """(rule, genes, note, n_rows, n_cols) of the docs/rules.md table."""
     from .abcd import ABCDRule
-    from .meta_network import MetaNetwork
-    from .meta_plasticity import MetaPlasticityRule
+    from .meta_plasticity import OBSERVABLES, MetaPlasticityRule
     from .rstdp import RSTDPRule
     from .stdp import STDPRule
 
-    rng = np.random.default_rng(0)
-    rules = []
-    for n, halves in ((256, 2), (32, 1)):
-        rules += [STDPRule(n, halves), RSTDPRule(n, halves), ABCDRule(n, halves)]
-        mp = MetaPlasticityRule(n, halves)
-        dense = {s.name: float(rng.uniform(-0.9, 0.9)) for s in mp.gene_specs()}
-        rules.append((mp, dense, "dense random genome"))
-    rules.append((MetaPlasticityRule(256, 2, network=MetaNetwork(4, 4)),
-                  {s.name: float(rng.uniform(-0.9, 0.9))
-                   for s in MetaPlasticityRule(256, 2, network=MetaNetwork(4, 4)).gene_specs()},
-                  "4 inputs, 4 hidden, dense"))
+    def dense(rule, seed=0, sparsity=0.0):
+        rng = np.random.default_rng(seed)
+        return {s.name: (0.0 if rng.random() < sparsity else float(rng.uniform(-0.9, 0.9)))
+                for s in rule.gene_specs()}
+
     out = []
-    for item in rules:
-        rule, genes, note = item if isinstance(item, tuple) else (item, {}, "default genes")
-        t0, c0 = time.perf_counter(), time.process_time()
-        program = rule.compile(genes)
-        cost = program_cost(program, rule.n_rows, 128 * rule.n_halves)
-        out.append({"rule": rule.name, "array": f"{rule.n_rows}x{128 * rule.n_halves}", "genes": note,
-                    **cost, "us_at_250MHz": cost["ppu_cycles"] / 250.0,
-                    "host_wall_s": time.perf_counter() - t0, "host_cpu_s": time.process_time() - c0})
+    for rows, cols in ((256, 256), (32, 32)):
+        halves = 1 if cols <= 128 else 2
+        out += [(STDPRule(rows, halves), {}, "default genes"),
+                (RSTDPRule(rows, halves), {}, "default genes"),
+                (ABCDRule(rows, halves), {"B": 0.1, "C": 0.1, "D": 0.1}, "rates, A-D nonzero"),
+                (ABCDRule(rows, halves, "causal"), {"B": 0.1, "C": 0.1, "D": 0.1}, "causal, A-D nonzero")]
+        mp = MetaPlasticityRule(rows, halves)
+        out += [(mp, dense(mp), "4 observables, 8 hidden, dense"),
+                (mp, dense(mp, 1, 0.5), "4 observables, 8 hidden, half zero")]
+        mp6 = MetaPlasticityRule(rows, halves, OBSERVABLES)
+        out.append((mp6, dense(mp6), "6 observables, 8 hidden, dense"))
+        out = [(*c, rows, cols) if len(c) == 3 else c for c in out]
     return out
+
+
+def _table(repeats: int = 5) -> list[dict]:
+    """The docs table; host times: compile once, emulate one invocation (median of repeats,
+    after a warm-up run), wall and CPU."""
+    out = []
+    for rule, genes, note, rows, cols in _cases():
+        t0 = time.perf_counter()
+        program = rule.compile(genes)
+        compile_s = time.perf_counter() - t0
+        cost = program_cost(program, rows, cols)  # also the warm-up
+        io = busy_array_io(rows, cols)
+        walls, cpus = [], []
+        for _ in range(repeats):
+            state = new_state(program)
+            t0, c0 = time.perf_counter(), time.process_time()
+            run_once(program, state, io)
+            walls.append(time.perf_counter() - t0)
+            cpus.append(time.process_time() - c0)
+        out.append({"rule": rule.name, "array": f"{rows}x{cols}", "genes": note, **cost,
+                    "chip_us": cost["ppu_cycles"] / 250.0, "compile_ms": 1e3 * compile_s,
+                    "emulate_ms_wall": 1e3 * float(np.median(walls)),
+                    "emulate_ms_cpu": 1e3 * float(np.median(cpus))})
+    return out
+
+
+def _markdown(rows: list[dict]) -> str:
+    cols = list(rows[0])
+
+    def fmt(v):
+        return f"{v:.3g}" if isinstance(v, float) else f"{v:,}" if isinstance(v, int) else str(v)
+
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    lines += ["| " + " | ".join(fmt(r[c]) for c in cols) + " |" for r in rows]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
     import os
 
-    import pandas as pd
-
-    print(f"load average: {os.getloadavg()}")
-    print(pd.DataFrame(_table()).to_markdown(index=False, floatfmt=".4g"))
+    print(f"load average before: {os.getloadavg()}")
+    print(_markdown(_table()))
+    print(f"load average after: {os.getloadavg()}")
