@@ -6,7 +6,7 @@ arithmetic is the Nux FXV vector unit's (../shared/REFERENCE.md, "Vector instruc
 
 Network, for every one of the 128 byte lanes at once (all values Q0.7 bytes, k/128 in [-1, 1)):
 
-    a_j = sat16(... sat16(sat16(b1_j << 8) + 2 W1_ji x_0) ... + 2 W1_j,n-1 x_n-1)   (Q0.15 accumulator)
+    a_j = sat16(... sat16(sat16(b1_j << 8) + 2 W1_j0 x_0) ... + 2 W1_j,n-1 x_n-1)  (Q0.15 accumulator)
     h_j = act(floor(a_j / 256))            act: hardtanh = the saturation itself; relu = max(., 0)
     y   = floor(sat16(... sat16(b2 << 8) + 2 W2_0 h_0 ... + 2 W2_H-1 h_H-1) / 256)
 
@@ -15,7 +15,8 @@ products, `fxvmabfs` for the last product of a sum, which writes the register di
 partial sum saturates at 16 bits (the fractional accumulator), so a sum is clipped in input order,
 which `reference` reproduces bit for bit. Weights are immediates (li + splat); a weight quantised to
 0 emits nothing, a hidden unit with output weight 0 or with all-zero weights and bias is skipped, so
-a genome's program size and cycles depend on it. Each weight kept costs 3 instructions (7 cycles).
+a genome's program size and cycles depend on it. Each weight kept costs 3 instructions (7 cycles;
+a weight equal to the one before it reuses the splat).
 
 Genes (all in [-1, 1]; 1.0 saturates to 127/128), in this order: W1 (hidden-major: w1_<j>_<i>),
 b1 (b1_<j>), W2 (w2_<j>), b2.
