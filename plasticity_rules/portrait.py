@@ -52,16 +52,13 @@ def grid(axes: Mapping[str, np.ndarray]) -> pd.DataFrame:
 
 
 def array_portrait(program: Program, n_rows: int, n_cols: int, synapse_axes: Mapping[str, np.ndarray],
-                   broadcast_axes: Mapping[str, np.ndarray], prepare: Callable,
-                   collect: Callable | None = None) -> pd.DataFrame:
+                   broadcast_axes: Mapping[str, np.ndarray], prepare: Callable) -> pd.DataFrame:
     """dw over the grid of all axes, on an n_rows x n_cols array backend.
 
     ``prepare(io, state, per_synapse, broadcast)`` gets the backend (weights already set from
     the ``weight`` axis, else WEIGHT_DEFAULT), the fresh processor state, the per-synapse axis
     values as (n_rows, n_cols) arrays and the broadcast values as floats; it writes readings
-    and symbols. Points beyond the grid repeat its first point. ``collect(state)``, if given,
-    returns extra columns (name -> scalar) read from the processor after the run. Columns: the
-    axes, dw, cycles and the collected ones.
+    and symbols. Points beyond the grid repeat its first point. Columns: the axes, dw, cycles.
     """
     syn = grid(synapse_axes) if synapse_axes else pd.DataFrame(index=[0])
     cap = n_rows * n_cols
@@ -89,12 +86,9 @@ def array_portrait(program: Program, n_rows: int, n_cols: int, synapse_axes: Map
                 t[name] = v
             t["dw"] = dw
             t["cycles"] = cycles
-            extra = collect(state) if collect is not None else {}
-            for name, v in extra.items():
-                t[name] = v
             tables.append(t)
     out = pd.concat(tables, ignore_index=True)
-    return out[[*synapse_axes, *broadcast_axes, "dw", "cycles", *extra]]
+    return out[[*synapse_axes, *broadcast_axes, "dw", "cycles"]]
 
 
 # ---------------------------------------------------------------- analog core: spike pairs

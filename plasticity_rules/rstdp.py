@@ -41,7 +41,7 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from chip_emulator.ppu import Program, ProgramBuilder, isa, read_symbol, write_symbol
+from chip_emulator.ppu import Program, ProgramBuilder, isa, write_symbol
 
 from .genes import GeneSpec
 from .portrait import array_portrait
@@ -80,7 +80,7 @@ class RSTDPRule:
     def portrait(self, genes: Mapping[str, float], **axes: np.ndarray) -> pd.DataFrame:
         """Axes (array backend): per synapse ``causal`` (amplitude baseline - reading, CADC
         LSB) and ``weight``; broadcast ``reward`` and ``mean_reward`` (fractions in [-1, 1)).
-        Extra column ``mean_reward_after``."""
+        Columns: the axes and dw."""
         program = self.compile(genes)
         syn_names, bc_names = ("causal", "weight"), ("reward", "mean_reward")
         bad = set(axes) - set(syn_names) - set(bc_names)
@@ -89,7 +89,7 @@ class RSTDPRule:
         syn = {k: v for k, v in axes.items() if k in syn_names}
         bc = {k: v for k, v in axes.items() if k in bc_names}
         out = array_portrait(program, self.n_rows, 128 * self.n_halves, syn, bc,
-                             partial(self._prepare, program), partial(_mean_after, program))
+                             partial(self._prepare, program))
         return out.drop(columns="cycles")
 
     def _prepare(self, program, io, state, per_syn, broadcast):
@@ -106,10 +106,6 @@ class RSTDPRule:
         means = np.zeros(self.n_states, np.int64)
         means[0] = round(m * 32768)
         write_symbol(state.sram, program, "mean_reward", means)
-
-
-def _mean_after(program, state) -> dict[str, float]:
-    return {"mean_reward_after": float(read_symbol(state.sram, program, "mean_reward")[0]) / 32768}
 
 
 def rstdp_program(n_rows: int, n_halves: int, n_states: int, learning_rate: int, threshold: int,

@@ -64,24 +64,28 @@ class STDPRule:
                             threshold=int(round(g["threshold"])))
 
     def portrait(self, genes: Mapping[str, float], **axes: np.ndarray) -> pd.DataFrame:
-        """Axes: ``dt_us`` (spike pairs on the analog core, see `pair_on_core`; options
-        n_pairs, mode, seed, eta_lsb, tau_us as keyword arguments) or any of ``causal``,
-        ``acausal`` (amplitudes baseline - reading, CADC LSB) and ``weight`` on the array
-        backend."""
-        program = self.compile(genes)
-        cols = 128 * self.n_halves
+        """Axes: ``dt_us`` (post - pre lag of spike pairs on the analog core, see `window`) or
+        any of ``causal``, ``acausal`` (amplitudes baseline - reading, CADC LSB) and
+        ``weight`` on the array backend. Columns: the axes and dw."""
         if "dt_us" in axes:
-            opts = {k: axes.pop(k) for k in ("n_pairs", "mode", "seed", "eta_lsb", "tau_us")
-                    if k in axes}
-            dt = axes.pop("dt_us")
-            if axes:
-                raise ValueError(f"stdp portrait: dt_us does not combine with {sorted(axes)}")
-            return pair_on_core(program, self.n_rows, cols, dt, **opts)
+            if len(axes) > 1:
+                raise ValueError(f"stdp portrait: dt_us does not combine with "
+                                 f"{sorted(set(axes) - {'dt_us'})}")
+            return self.window(genes, axes["dt_us"])[["dt_us", "dw"]]
         allowed = {"causal", "acausal", "weight"}
         if not axes or set(axes) - allowed:
             raise ValueError(f"stdp portrait axes: dt_us, or some of {sorted(allowed)}; got {sorted(axes)}")
-        return array_portrait(program, self.n_rows, cols, axes, {}, self._prepare).drop(
+        program = self.compile(genes)
+        return array_portrait(program, self.n_rows, 128 * self.n_halves, axes, {}, self._prepare).drop(
             columns="cycles")
+
+    def window(self, genes: Mapping[str, float], dt_us: np.ndarray, *, n_pairs: int = 60,
+               mode: str = "ideal", seed: int = 0, eta_lsb: float = 2.0, tau_us: float = 5.0) -> pd.DataFrame:
+        """The STDP window measured on the analog core (`portrait.pair_on_core`): n_pairs
+        pairings at each lag, then one invocation. Columns: dt_us, lag_us (measured), dw,
+        causal, acausal (the amplitudes the program saw), cycles."""
+        return pair_on_core(self.compile(genes), self.n_rows, 128 * self.n_halves, dt_us,
+                            n_pairs=n_pairs, mode=mode, seed=seed, eta_lsb=eta_lsb, tau_us=tau_us)
 
     def _prepare(self, io, state, per_syn, broadcast):
         for name, kind in (("causal", isa.IO_CAUSAL), ("acausal", isa.IO_ACAUSAL)):

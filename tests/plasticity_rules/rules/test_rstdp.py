@@ -112,7 +112,7 @@ def test_pong_and_full_array(rows, cols, halves):
 def test_portrait_reads_the_program():
     df = RSTDPRule(32, 1).portrait({}, causal=np.array([0, 100, 200]), reward=np.array([0.0, 0.9]),
                                    mean_reward=np.array([0.5]))
-    assert list(df.columns) == ["causal", "reward", "mean_reward", "dw", "mean_reward_after"]
+    assert list(df.columns) == ["causal", "reward", "mean_reward", "dw"]
     assert len(df) == 6
     assert (df[df.reward == 0].dw <= 0).all() and (df[df.reward > 0.5].dw >= 0).all()
     assert df[df.causal == 200].dw.abs().max() > 0

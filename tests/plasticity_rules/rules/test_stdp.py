@@ -34,8 +34,8 @@ def test_window_portrait_matches_exponential_stdp_window(eta_plus, eta_minus):
     # dw = +-eta * (n eta_c / 2) exp(-|lag| / tau), within the quantisation (< 2 units);
     # etas <= 0.5 keep dw inside the weight range from the start at 32
     n, eta_c, tau = 60, 2.0, 5.0
-    df = STDPRule(32, 1).portrait({"eta_plus": eta_plus, "eta_minus": eta_minus}, dt_us=DT,
-                                  n_pairs=n, eta_lsb=eta_c, tau_us=tau)
+    rule, genes = STDPRule(32, 1), {"eta_plus": eta_plus, "eta_minus": eta_minus}
+    df = rule.window(genes, DT, n_pairs=n, eta_lsb=eta_c, tau_us=tau)
     assert (np.abs(df.lag_us - df.dt_us) <= 0.05 + 1e-9).all()  # the pairs landed on the grid
     eta = np.where(df.lag_us > 0, round(eta_plus * 128), -round(eta_minus * 128)) / 128
     expected = eta * n * eta_c / 2 * np.exp(-np.abs(df.lag_us) / tau)
@@ -45,12 +45,14 @@ def test_window_portrait_matches_exponential_stdp_window(eta_plus, eta_minus):
     big = df[np.maximum(df.causal, df.acausal) >= 10]
     slope = np.polyfit(np.abs(big.lag_us), np.log(np.maximum(big.causal, big.acausal)), 1)[0]
     assert abs(-1 / slope - tau) < 0.3
+    portrait = rule.portrait(genes, dt_us=DT)  # the contract's table: the axis and dw
+    assert list(portrait.columns) == ["dt_us", "dw"]
+    np.testing.assert_array_equal(portrait.dw, df.dw)
 
 
 def test_window_portrait_with_mismatch_loosely_exponential():
     n, eta_c, tau = 60, 2.0, 5.0
-    df = STDPRule(32, 1).portrait({}, dt_us=DT, n_pairs=n, eta_lsb=eta_c, tau_us=tau,
-                                  mode="calibrated", seed=3)
+    df = STDPRule(32, 1).window({}, DT, n_pairs=n, eta_lsb=eta_c, tau_us=tau, mode="calibrated", seed=3)
     expected = np.sign(df.lag_us) * 0.5 * n * eta_c / 2 * np.exp(-np.abs(df.lag_us) / tau)
     # calibrated sensors spread ~10 % in eta and ~6 % in tau; baselines measured per synapse
     assert np.abs(df.dw - expected).max() < 0.3 * np.abs(expected).max()
@@ -62,7 +64,7 @@ def test_array_portrait_matches_numpy_model():
     genes = {"eta_plus": 0.6, "eta_minus": 0.4, "threshold": 2}
     amps = np.arange(0, 201, 8)
     df = rule.portrait(genes, causal=amps, acausal=amps, weight=np.array([0, 20, 63]))
-    assert len(df) == amps.size**2 * 3
+    assert list(df.columns) == ["causal", "acausal", "weight", "dw"] and len(df) == amps.size**2 * 3
     new = stdp_reference(df.causal, df.acausal, df.weight, 77, 51, threshold=2)
     np.testing.assert_array_equal(df.dw, new - df.weight)
     assert df.dw.max() > 20 and df.dw.min() < -20
