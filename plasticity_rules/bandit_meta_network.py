@@ -14,7 +14,7 @@ Inputs (Q0.7 bytes, k / 128), per lane (bandit i, arm a):
     dw = floor(y * gain / 128 + u)   u ~ U[0, 1) from a column generator (stochastic rounding)
     w  <- clip(w + dw, 0, 63)
 
-gain is a fixed structure option (default 32: |dw| <= 32 per pull). Genes: the agent's three
+gain is a fixed structure option (default 64: |dw| <= 64 y per pull, y in [-1, 1)). Genes: the agent's three
 network meta-parameters (weight prior, action and stimulus inhibition, as for the Bohnstingl
 rule) and the MLP's weights and biases (all in [-1, 1]).
 """
@@ -22,7 +22,7 @@ rule) and the MLP's weights and biases (all in [-1, 1]).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -42,9 +42,9 @@ class BanditMetaNetworkRule:
     arms: int = 2
     bandits: int = 40  # per chip hemisphere (lanes)
     hidden: int = 8
-    activation: str = "hardtanh"
+    activation: str = "relu"
     pulls: int = 100  # scales the step input
-    gain: int = 32  # Q0.7 output scale: dw = y * gain / 128 weight units
+    gain: int = 64  # Q0.7 output scale: dw = y * gain / 128 weight units
     name: str = "meta_network"
 
     def __post_init__(self):
@@ -58,7 +58,20 @@ class BanditMetaNetworkRule:
         return MetaNetwork(N_INPUTS, self.hidden, self.activation)
 
     def gene_specs(self) -> tuple[GeneSpec, ...]:
-        return network_genes() + self.network.gene_specs("mlp")
+        """Network genes, then the MLP's (MetaNetwork order). Defaults (where evolution starts):
+        with relu and at least 2 hidden units, the Bohnstingl update without decay,
+        dw = eta (63 r - w) for the chosen arm (eta = 0.3 at gain 64), 0 for the others:
+
+            h0 = relu(0.5 r + 0.5 c - 0.5 own - 0.5),  h1 = relu(-0.5 r + 0.5 c + 0.5 own - 0.5)
+            y  = 0.6 h0 - 0.6 h1     (every partial sum stays inside [-1, 1]: no saturation)
+        """
+        start = {}
+        if self.activation == "relu" and self.hidden >= 2:
+            for j, (w1, w2) in enumerate((([0, .5, .5, -.5, 0], 0.6), ([0, -.5, .5, .5, 0], -0.6))):
+                start.update({f"mlp_w1_{j}_{i}": v for i, v in enumerate(w1)})
+                start[f"mlp_b1_{j}"], start[f"mlp_w2_{j}"] = -0.5, w2
+        mlp = tuple(replace(s, default=start.get(s.name, s.default)) for s in self.network.gene_specs("mlp"))
+        return network_genes() + mlp
 
     def compile(self, genes: Mapping[str, float]) -> Program:
         g = _genes(self.gene_specs(), genes)

@@ -249,11 +249,11 @@ def _genes(specs: tuple[GeneSpec, ...], genes: Mapping[str, float]) -> dict[str,
 
 
 def network_genes() -> tuple[GeneSpec, ...]:
-    """The agent's network meta-parameters (shared by every bandit rule)."""
+    """The agent's network meta-parameters (shared by every bandit rule); defaults hand-tuned."""
     return (
-        GeneSpec("weight_prior", 0.0, 63.0, 40.0),
-        GeneSpec("action_inhibition", 0.0, 63.0, 30.0),
-        GeneSpec("stimulus_inhibition", 0.0, 63.0, 10.0),
+        GeneSpec("weight_prior", 0.0, 63.0, 56.0),
+        GeneSpec("action_inhibition", 0.0, 63.0, 40.0),
+        GeneSpec("stimulus_inhibition", 0.0, 63.0, 0.0),
     )
 
 
@@ -266,8 +266,9 @@ class BohnstinglRule:
     name: str = "bohnstingl"
 
     def gene_specs(self) -> tuple[GeneSpec, ...]:
-        return (GeneSpec("learning_rate", 0.0, 1.0, 0.3),) + network_genes()[:1] + (
-            GeneSpec("decay", 0.5, 1.0, 0.95),) + network_genes()[1:]
+        # defaults: the hand-tuned constants (l2l/tasks/bandit/tune.py, a grid on training seeds)
+        return (GeneSpec("learning_rate", 0.0, 1.0, 0.5),) + network_genes()[:1] + (
+            GeneSpec("decay", 0.5, 1.0, 0.9),) + network_genes()[1:]
 
     def compile(self, genes: Mapping[str, float]) -> Program:
         g = _genes(self.gene_specs(), genes)

@@ -50,7 +50,7 @@ class BanditTask:
     distribution: str = "uniform"  # uniform: p_a ~ U[0, 1]; dependent: p2 = 1 - p1
     rule: str = "bohnstingl"  # bohnstingl | meta_network
     hidden: int = 8  # meta_network: hidden units
-    activation: str = "hardtanh"  # meta_network: hardtanh | relu
+    activation: str = "relu"  # meta_network: relu | hardtanh
     budget_bytes: int = 16384  # program code + data
     budget_cycles: int = 0  # per pull invocation; 0: the pull period (pull_us at 250 MHz)
     on_over_budget: str = "reject"  # reject | penalize
