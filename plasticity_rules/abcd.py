@@ -143,7 +143,12 @@ class ABCDRule:
         ``causal`` (amplitude baseline - reading in CADC LSB; coincidence="causal") and
         ``weight``, on the array backend. o_i is set per row and o_j per column, so each grid
         point gets its own row and column (the diagonal): min(n_rows, columns) points per
-        invocation."""
+        invocation. Without axes: pre 0..0.875 (steps of 0.125) x post 0..240 (steps of 16),
+        and causal 0, 100, 200 with coincidence="causal"."""
+        if not axes:
+            axes = {"pre": np.arange(0, 1, 0.125), "post": np.arange(0, 256, 16)}
+            if self.coincidence == "causal":
+                axes["causal"] = np.array([0, 100, 200])
         allowed = ("pre", "post", "causal", "weight")
         if not axes or set(axes) - set(allowed):
             raise ValueError(f"abcd portrait axes: some of {allowed}; got {sorted(axes)}")

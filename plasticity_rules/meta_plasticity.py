@@ -202,7 +202,17 @@ class MetaPlasticityRule:
     def portrait(self, genes: Mapping[str, float], **axes: np.ndarray) -> pd.DataFrame:
         """Axes on the array backend: per synapse ``causal``, ``acausal`` (amplitudes, CADC
         LSB), ``weight`` (0..63); broadcast ``reward`` (fraction in [-1, 1)), ``rate`` (count
-        0..255), ``step`` (invocations so far). Unused observables do not change dw."""
+        0..255), ``step`` (invocations so far). Unused observables do not change dw. Without
+        axes: the heat maps of issue 10, causal x acausal (0..200, steps of 20) at weights 16
+        and 48 and reward -0.5, 0, 0.5, as far as the rule observes them; rate (0..224, steps
+        of 32) and step (0..horizon in quarters) fill in when fewer than two of those remain."""
+        if not axes:
+            grids = {"causal": np.arange(0, 201, 20), "acausal": np.arange(0, 201, 20),
+                     "weight": np.array([16, 48]), "reward": np.array([-0.5, 0.0, 0.5]),
+                     "rate": np.arange(0, 256, 32), "step": np.linspace(0, self.horizon, 5).astype(int)}
+            names = [o for o in ("causal", "acausal", "weight", "reward") if o in self.observables]
+            names += [o for o in ("rate", "step") if o in self.observables][:max(0, 2 - len(names))]
+            axes = {o: grids[o] for o in names}
         allowed = PER_SYNAPSE + ("reward", "rate", "step")
         if not axes or set(axes) - set(allowed):
             raise ValueError(f"meta_plasticity portrait axes: some of {allowed}; got {sorted(axes)}")

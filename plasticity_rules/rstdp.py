@@ -80,7 +80,11 @@ class RSTDPRule:
     def portrait(self, genes: Mapping[str, float], **axes: np.ndarray) -> pd.DataFrame:
         """Axes (array backend): per synapse ``causal`` (amplitude baseline - reading, CADC
         LSB) and ``weight``; broadcast ``reward`` and ``mean_reward`` (fractions in [-1, 1)).
-        Columns: the axes and dw."""
+        Columns: the axes and dw. Without axes: causal 0..200 (steps of 20) x reward -1..0.875
+        (steps of 0.125), at mean_reward 0 and 0.5."""
+        if not axes:
+            axes = {"causal": np.arange(0, 201, 20), "reward": np.arange(-1, 1, 0.125),
+                    "mean_reward": np.array([0.0, 0.5])}
         program = self.compile(genes)
         syn_names, bc_names = ("causal", "weight"), ("reward", "mean_reward")
         bad = set(axes) - set(syn_names) - set(bc_names)

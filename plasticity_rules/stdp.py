@@ -66,7 +66,11 @@ class STDPRule:
     def portrait(self, genes: Mapping[str, float], **axes: np.ndarray) -> pd.DataFrame:
         """Axes: ``dt_us`` (post - pre lag of spike pairs on the analog core, see `window`) or
         any of ``causal``, ``acausal`` (amplitudes baseline - reading, CADC LSB) and
-        ``weight`` on the array backend. Columns: the axes and dw."""
+        ``weight`` on the array backend. Columns: the axes and dw. Without axes: causal x
+        acausal, 0..200 in steps of 10, at weight 32."""
+        if not axes:
+            amp = np.arange(0, 201, 10)
+            axes = {"causal": amp, "acausal": amp}
         if "dt_us" in axes:
             if len(axes) > 1:
                 raise ValueError(f"stdp portrait: dt_us does not combine with "
