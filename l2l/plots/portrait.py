@@ -50,7 +50,8 @@ def _panel_values(table: pd.DataFrame, others: list[str]) -> list[tuple]:
 
 def _panel_label(others: list[str], values: tuple) -> str:
     return ", ".join(
-        f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in zip(others, values, strict=True)
+        f"{k}={v:.3g}" if isinstance(v, float | np.floating) else f"{k}={v}"
+        for k, v in zip(others, values, strict=True)
     )
 
 
@@ -63,13 +64,20 @@ def portrait_figure(
     table: pd.DataFrame, title: str = "rule portrait", axes: list[str] | None = None
 ) -> tuple[Figure, pd.DataFrame]:
     """Heat maps of dw over the first two axes, one panel per value of the others; returns
-    (figure, data) where data is the table drawn (axes and dw) with a `panel` column.
+    (figure, data) where data is the table drawn (axes and dw) with a `panel` column. Axes held
+    at a single value are named in the title instead.
 
     `axes` names the input columns in the order to use (x, y, panels...); by default every
     column but dw, in table order (extra columns a rule adds, e.g. measured ones, need `axes`)."""
     axes = portrait_axes(table, axes)
     table = table[[*axes, "dw"]]
-    x, y, others = axes[0], (axes[1] if len(axes) > 1 else None), axes[2:]
+    # an axis held at one value is no axis of the picture: it goes into the title
+    fixed = [a for a in axes if table[a].nunique() == 1]
+    varying = [a for a in axes if a not in fixed] or axes[:1]
+    fixed = [a for a in fixed if a not in varying]
+    if fixed:
+        title += " at " + _panel_label(fixed, tuple(table[a].iloc[0] for a in fixed))
+    x, y, others = varying[0], (varying[1] if len(varying) > 1 else None), varying[2:]
     combos = _panel_values(table, others)
     if len(others) == 2:  # rows: the third axis, columns: the fourth
         nrows, ncols = table[others[0]].nunique(), table[others[1]].nunique()
@@ -123,13 +131,14 @@ def task_portrait(task, genes: dict[str, float]) -> pd.DataFrame | None:
     """The portrait of a task's rule at the named `genes`, or None if the task has no rule with one.
 
     A task shows its rule's portrait if it has either `portrait(genes: np.ndarray)` (the genome
-    vector in its search-space order), or a `rule` (attribute, or method returning it) that
-    offers `portrait(genes: Mapping[str, float])` and `gene_specs()` (the rule contract). The
-    rule then gets the genes it names; it chooses its own default axes.
+    vector in its search-space order), or a `make_rule()` method or a `rule` (attribute, or
+    method returning it) giving a rule that offers `portrait(genes: Mapping[str, float])` and
+    `gene_specs()` (the rule contract). The rule then gets the genes it names and chooses its
+    own default axes.
     """
     if callable(getattr(task, "portrait", None)):
         return task.portrait(task.search_space().encode(genes))
-    rule = getattr(task, "rule", None)
+    rule = task.make_rule() if callable(getattr(task, "make_rule", None)) else getattr(task, "rule", None)
     if callable(rule) and not callable(getattr(rule, "portrait", None)):
         rule = rule()
     if rule is None or not callable(getattr(rule, "portrait", None)):

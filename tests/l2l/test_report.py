@@ -12,7 +12,7 @@ import pytest
 
 import l2l.tasks
 from l2l.config import study_from_dict
-from l2l.plots.portrait import heat, portrait_figure
+from l2l.plots.portrait import heat, portrait_figure, task_portrait
 from l2l.report import report
 from l2l.results import best_genomes, learning_curves, load_run, load_runs, summarize, varying_keys
 from l2l.results.analysis import long_form
@@ -234,6 +234,33 @@ def test_portrait_figure_panels_show_the_table():
     np.testing.assert_array_equal(fig.axes[0].lines[0].get_xdata(), [-10.0, 0.0, 10.0])
     np.testing.assert_array_equal(fig.axes[0].lines[0].get_ydata(), [-3.0, 0.0, 5.0])
     assert list(data.columns) == ["dt_us", "dw", "panel"]
+
+
+def test_portrait_axes_held_at_one_value_go_into_the_title():
+    table = FakeRule().portrait({"a": 0.5, "b": 0.25}, reward=np.array([1.0]), weight=np.array([32.0]))
+    fig, data = portrait_figure(table)
+    panels = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
+    assert len(panels) == 1 and fig.get_suptitle() == "rule portrait at reward=1, weight=32"
+    np.testing.assert_array_equal(
+        np.asarray(panels[0].collections[0].get_array()).reshape(4, 5), heat(table, "causal", "acausal")
+    )
+    assert list(data.columns) == ["causal", "acausal", "reward", "weight", "dw", "panel"]
+
+
+def test_task_portrait_finds_the_rule(monkeypatch):
+    genes = {"a": 0.5, "b": 0.25}
+    expect = FakeRule().portrait(genes)
+    pd.testing.assert_frame_equal(task_portrait(FakeRuleTask(), {**genes, "other": 1.0}), expect)
+
+    @dataclass(frozen=True)
+    class MakesRule:  # as the bandit task: `rule` names it, make_rule() builds it
+        rule: str = "fake"
+
+        def make_rule(self):
+            return FakeRule()
+
+    pd.testing.assert_frame_equal(task_portrait(MakesRule(), genes), expect)
+    assert task_portrait(l2l.tasks.TestFunctionTask(dim=2), {"x0": 0.0, "x1": 0.0}) is None
 
 
 def test_portrait_needs_dw_and_an_axis():
