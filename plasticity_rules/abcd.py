@@ -9,7 +9,8 @@ with o_i the presynaptic and o_j the postsynaptic activity. What the chip can ob
 choice, documented in docs/rules.md):
 
 * o_j, postsynaptic: the neuron's rate counter, read and cleared at each invocation (the spikes
-  since the last one): o_j = min(count, 255) / 256, a Q0.7 fraction (count >> 1);
+  since the last one): o_j = min((count >> 1) rate_gain, 127) / 128, a Q0.7 fraction (rate_gain
+  1, 2, 4 or 8, a structure option: a short period counts few spikes);
 * o_i, presynaptic: the processor cannot count a row's input events, so the host (or a program
   that drives the inputs) writes them per row into ``pre_activity`` (uint8[n_rows], Q0.7:
   activity * 128, 0..127), e.g. the input rate it applied, normalised;
@@ -45,6 +46,7 @@ from .portrait import WEIGHT_DEFAULT, grid
 from .rule_cost import (
     emit_amplitude,
     emit_apply_dw,
+    emit_gain,
     emit_halved_baselines,
     emit_round_shift,
     resolve_genes,
@@ -60,6 +62,7 @@ class ABCDRule:
     n_halves: int = 2
     coincidence: str = "rates"  # what stands for o_i o_j: "rates" or "causal"
     baseline: int = 200  # initial baseline symbol (coincidence="causal")
+    rate_gain: int = 1  # o_j = min((count >> 1) * rate_gain, 127) / 128
     name: str = "abcd"
 
     def __post_init__(self):
@@ -69,6 +72,8 @@ class ABCDRule:
             raise ValueError(f"ABCDRule.n_halves must be 1 or 2, got {self.n_halves}")
         if self.coincidence not in COINCIDENCE:
             raise ValueError(f"ABCDRule.coincidence must be one of {COINCIDENCE}, got {self.coincidence!r}")
+        if self.rate_gain not in (1, 2, 4, 8):
+            raise ValueError(f"ABCDRule.rate_gain must be 1, 2, 4 or 8, got {self.rate_gain}")
 
     def gene_specs(self) -> tuple[GeneSpec, ...]:
         return (GeneSpec("eta", 0.0, 8.0, 1.0), GeneSpec("A", -1.0, 1.0, 1.0),
@@ -103,6 +108,7 @@ class ABCDRule:
         for h in range(self.n_halves):
             b.io_in(oj[h], isa.IO_RATES_CLEAR, 0, h)  # spikes since the last invocation
             b.fxvshb(oj[h], oj[h], 31)  # count >> 1: o_j in Q0.7
+            emit_gain(b, oj[h], self.rate_gain)
         if base:
             b.load_word(t, "threshold")
             b.fxvsplatb(tmp, t)
@@ -181,13 +187,13 @@ class ABCDRule:
 
 
 def abcd_reference(pre_q7, post_count, weight, coefficients, causal=None, baseline: int = 200,
-                   threshold: int = 0) -> np.ndarray:
+                   threshold: int = 0, rate_gain: int = 1) -> np.ndarray:
     """Slow NumPy model of the program: pre_q7 [rows], post_count [cols] (0..255), weight
     [rows, cols]; causal amplitudes [rows, cols] (CADC LSB) for coincidence="causal".
     Returns the new weights."""
     a, b, c, d = coefficients
     oi = np.asarray(pre_q7, np.int64)[:, None]
-    oj = (np.asarray(post_count, np.int64) >> 1)[None, :]
+    oj = np.minimum((np.asarray(post_count, np.int64) >> 1) * rate_gain, 127)[None, :]
     if causal is None:
         p = (2 * oi * oj) >> 8
     else:

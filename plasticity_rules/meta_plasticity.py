@@ -19,7 +19,7 @@ Per synapse (i, j) and invocation, with every observable a Q0.7 fraction in [0, 
 
 The genome is the network's parameters (MetaNetwork.gene_specs("mlp"), all in [-1, 1]).
 Structure (not evolved): n_rows, n_halves, observables (any non-empty subset, in the given
-order), n_hidden, activation, dw_max (power of two, 1..64), horizon.
+order), n_hidden, activation, dw_max (power of two, 1..64), horizon, rate_gain.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from .meta_network import MetaNetwork
 from .portrait import array_portrait
 from .rule_cost import (
     emit_amplitude,
+    emit_gain,
     emit_halved_baselines,
     emit_round_shift,
     resolve_genes,
@@ -58,6 +59,7 @@ class MetaPlasticityRule:
     activation: str = "hardtanh"
     dw_max: int = 8  # |dw| per invocation below dw_max (dw = round(y * dw_max))
     horizon: int = 100  # invocations over which the step observable runs from 0 to 1
+    rate_gain: int = 1  # rate = min((count >> 1) * rate_gain, 127) / 128: 1, 2, 4 or 8
     baseline: int = 200  # initial baseline symbols (the host writes measured readings)
     name: str = "meta_plasticity"
 
@@ -72,6 +74,8 @@ class MetaPlasticityRule:
                              f"without repeats, got {self.observables!r}")
         if self.dw_max not in (1, 2, 4, 8, 16, 32, 64):
             raise ValueError(f"MetaPlasticityRule.dw_max must be a power of two in 1..64, got {self.dw_max}")
+        if self.rate_gain not in (1, 2, 4, 8):
+            raise ValueError(f"MetaPlasticityRule.rate_gain must be 1, 2, 4 or 8, got {self.rate_gain}")
         if not 1 <= self.horizon <= 65535:
             raise ValueError(f"MetaPlasticityRule.horizon must be in 1..65535, got {self.horizon}")
         MetaNetwork(len(obs), self.n_hidden, self.activation)  # validates n_hidden and activation
@@ -125,6 +129,7 @@ class MetaPlasticityRule:
         for h, v in enumerate(rate):
             b.io_in(v, isa.IO_RATES_CLEAR, 0, h)
             b.fxvshb(v, v, 31)  # count >> 1
+            emit_gain(b, v, self.rate_gain)
         if "reward" in bcast:
             b.load_word(t, "reward")
             b.fxvsplatb(bcast["reward"], t)
@@ -182,9 +187,9 @@ class MetaPlasticityRule:
             return np.maximum(base - ((self.baseline - np.asarray(a, np.int64)) >> 1), 0)
 
         step_q = 127 if step >= self.horizon else min((int(step) * self.step_multiplier) >> 16, 127)
+        rate = np.minimum((np.asarray(rate_count, np.int64) >> 1) * self.rate_gain, 127)
         vals = {"causal": amp(causal), "acausal": amp(acausal), "weight": 2 * np.asarray(weight, np.int64),
-                "reward": np.asarray(reward_q7, np.int64), "rate": np.asarray(rate_count, np.int64) >> 1,
-                "step": np.asarray(step_q, np.int64)}
+                "reward": np.asarray(reward_q7, np.int64), "rate": rate, "step": np.asarray(step_q, np.int64)}
         arrays = [vals[o] for o in self.observables]
         shape = np.broadcast_shapes(*(a.shape for a in arrays)) if shape is None else shape
         arrays = [np.broadcast_to(a, shape) for a in arrays]

@@ -69,6 +69,14 @@ def emit_amplitude(b: ProgramBuilder, dst: VReg, kind: int, row, half: int, base
     b.fxvsel(dst, dst, zero, c=isa.C_LT)
 
 
+def emit_gain(b: ProgramBuilder, v: VReg, gain: int) -> None:
+    """v <- sat(v * gain) for a power-of-two gain (saturating doublings)."""
+    if gain < 1 or gain & (gain - 1):
+        raise ValueError(f"gain must be a power of two >= 1, got {gain}")
+    for _ in range(gain.bit_length() - 1):
+        b.fxvaddbfs(v, v, v)
+
+
 def emit_round_shift(b: ProgramBuilder, v: VReg, shift: int, half_lsb: VReg | None, m128: VReg,
                      bias: VReg) -> None:
     """v <- floor(v / 2^shift) for signed bytes (after adding half_lsb = 2^(shift-1), saturating,

@@ -33,9 +33,9 @@ def run_rule(rule, genes, pre_q7, post, weight, causal=None):
 
 @SETTINGS
 @given(eta=st.floats(0, 8), A=coef, B=coef, C=coef, D=coef, causal_mode=st.booleans(),
-       seed=st.integers(0, 2**31))
-def test_program_matches_numpy_model_bit_exactly(eta, A, B, C, D, causal_mode, seed):
-    rule = ABCDRule(32, 1, "causal" if causal_mode else "rates")
+       gain=st.sampled_from([1, 4]), seed=st.integers(0, 2**31))
+def test_program_matches_numpy_model_bit_exactly(eta, A, B, C, D, causal_mode, gain, seed):
+    rule = ABCDRule(32, 1, "causal" if causal_mode else "rates", rate_gain=gain)
     genes = {"eta": eta, "A": A, "B": B, "C": C, "D": D}
     rng = np.random.default_rng(seed)
     pre = rng.integers(0, 128, 32)
@@ -43,7 +43,7 @@ def test_program_matches_numpy_model_bit_exactly(eta, A, B, C, D, causal_mode, s
     weight = rng.integers(0, 64, (32, 32)).astype(np.uint8)
     causal = rng.integers(0, 201, (32, 32)) if causal_mode else None
     io, _, _ = run_rule(rule, genes, pre, post, weight, causal)
-    expected = abcd_reference(pre, post, weight, rule.coefficients(genes), causal)
+    expected = abcd_reference(pre, post, weight, rule.coefficients(genes), causal, rate_gain=gain)
     np.testing.assert_array_equal(io.rows[isa.IO_WEIGHTS], expected)
     assert (io.neurons[RATES] == 0).all()  # counters cleared: o_j counts from this invocation
 
@@ -122,3 +122,5 @@ def test_bad_structure_refused():
         ABCDRule(coincidence="acausal")
     with pytest.raises(ValueError, match="n_halves"):
         ABCDRule(n_halves=3)
+    with pytest.raises(ValueError, match="rate_gain"):
+        ABCDRule(rate_gain=16)

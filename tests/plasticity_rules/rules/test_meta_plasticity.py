@@ -43,10 +43,12 @@ def run_rule(rule, genes, rows, cols, rng, reward_q7=0, step=0):
 @given(obs=st.lists(st.sampled_from(OBSERVABLES), min_size=1, max_size=6, unique=True),
        n_hidden=st.integers(1, 8), activation=st.sampled_from(["hardtanh", "relu"]),
        dw_max=st.sampled_from([1, 4, 8, 64]), sparsity=st.sampled_from([0.0, 0.5]),
+       rate_gain=st.sampled_from([1, 2, 8]),
        reward=st.integers(-128, 127), step=st.integers(0, 300), seed=st.integers(0, 2**31))
-def test_program_matches_numpy_model_bit_exactly(obs, n_hidden, activation, dw_max, sparsity, reward,
-                                                 step, seed):
-    rule = MetaPlasticityRule(16, 1, tuple(obs), n_hidden, activation, dw_max, horizon=150)
+def test_program_matches_numpy_model_bit_exactly(obs, n_hidden, activation, dw_max, sparsity, rate_gain,
+                                                 reward, step, seed):
+    rule = MetaPlasticityRule(16, 1, tuple(obs), n_hidden, activation, dw_max, horizon=150,
+                              rate_gain=rate_gain)
     rng = np.random.default_rng(seed)
     io, expected, _, _ = run_rule(rule, random_genes(rule, rng, sparsity), 16, 128, rng, reward, step)
     np.testing.assert_array_equal(io.rows[isa.IO_WEIGHTS], expected)
@@ -101,6 +103,8 @@ def test_genes_and_errors():
         MetaPlasticityRule(observables=("causal", "voltage"))
     with pytest.raises(ValueError, match="dw_max"):
         MetaPlasticityRule(dw_max=3)
+    with pytest.raises(ValueError, match="rate_gain"):
+        MetaPlasticityRule(rate_gain=3)
     with pytest.raises(ValueError, match="activation"):
         MetaPlasticityRule(activation="tanh")
     big = MetaPlasticityRule(observables=OBSERVABLES, n_hidden=16)
