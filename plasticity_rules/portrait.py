@@ -111,6 +111,11 @@ def pair_on_core(program: Program, n_rows: int, n_cols: int, dt_us: np.ndarray, 
     acausal (the row-0 amplitudes baseline - reading the program saw), cycles.
     """
     dt_us = np.asarray(dt_us, float).reshape(-1)
+    if dt_us.size == 0 or not np.isfinite(dt_us).all():
+        raise ValueError("pair_on_core: dt_us must be a non-empty array of finite lags")
+    if n_pairs * eta_lsb > 120:  # the reading (baseline >= 120 - store) would clip at 0
+        raise ValueError(f"pair_on_core: n_pairs * eta_lsb = {n_pairs * eta_lsb:g} LSB exceeds the "
+                         "120 LSB the CADC can show below its baseline")
     n_drive_rows = -(-min(n_cols, dt_us.size) // 64)
     if n_rows < 1 + n_drive_rows:
         raise ValueError(f"pair_on_core needs {1 + n_drive_rows} rows, the program has {n_rows}")
@@ -157,7 +162,7 @@ def pair_on_core(program: Program, n_rows: int, n_cols: int, dt_us: np.ndarray, 
                          record=Record(max_spikes=n_pairs * n_cols + 1000), inplace=True)
         post = np.full((K, n_pairs), np.nan)
         for b in range(B):
-            t, nrn = rec.spikes(0 + b, 0)
+            t, nrn = rec.spikes(b, 0)
             for k in np.flatnonzero(inst == b):
                 tk = t[nrn == col[k]]
                 post[k, :min(tk.size, n_pairs)] = tk[:n_pairs]
