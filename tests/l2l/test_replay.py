@@ -154,7 +154,6 @@ def test_replay_on_another_seed_goes_elsewhere_and_differs(recorder_run, tmp_pat
     assert not ra.equals(rb)
 
 
-
 def test_clear_errors(tmp_path, study_config, recorder_run):
     with pytest.raises(ReplayError, match="not an l2l run directory"):
         replay(tmp_path)
@@ -188,3 +187,25 @@ def test_replay_command(recorder_run, tmp_path, clean_env):
     assert bad.returncode == 2 and "is not an l2l run directory" in bad.stderr
     bad = cli(str(recorder_run), "sed=5")
     assert bad.returncode == 2 and "unknown option 'sed=5'; allowed: seed=N, out=DIR" in bad.stderr
+
+
+@pytest.mark.slow  # the bandit agent's run loop with the processor: compiled once per process
+def test_replay_on_the_bandit_task(tmp_path, study_config):
+    task = {"name": "bandit", "bandits": 6, "pulls": 20}
+    run = tmp_path / "bandit"
+    run_study(study_from_dict(study_config(task=task, generations=2, strategy={"popsize": 4})), run)
+    out = replay(run)
+    best = load_best(run)
+    summary = pd.read_parquet(out / "summary.parquet")
+    assert summary["regret_mean"].iloc[0] == pytest.approx(
+        best["fitness"], rel=1e-12
+    )  # the training evaluation
+    rewards = pd.read_parquet(out / "rewards.parquet")
+    assert len(rewards) == 6 * 20 and set(rewards["action"]) <= {0, 1}
+    curve = pd.read_csv(out / "rewards.csv")
+    np.testing.assert_allclose(curve["mean_reward"], rewards.groupby("step")["reward"].mean())
+    for name in ("spikes", "weights", "rewards"):
+        img = mpimg.imread(out / f"{name}.png")
+        assert img.shape[:2] == (500, 800) and img[..., :3].std() > 0.01, name
+    other = replay(run, seed=3)
+    assert not pd.read_parquet(other / "rewards.parquet").equals(rewards)

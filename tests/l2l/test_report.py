@@ -276,3 +276,33 @@ def test_report_without_a_portrait_says_why(sweep):
     summary = (report(sweep) / "summary.md").read_text()
     assert "Rule portrait: none (the task's rule offers no portrait)." in summary
     assert "## Held-out check" not in summary and "## Best rule on the processor" not in summary
+
+
+@pytest.mark.slow  # the bandit agent's run loop with the processor: compiled once per process
+def test_report_on_a_two_strategy_two_seed_bandit_sweep(tmp_path, study_config):
+    """Issue 10's must-show: `l2l report` on a 2-strategy x 2-seed bandit sweep (tiny budget)."""
+    task = {"name": "bandit", "bandits": 6, "pulls": 20}
+    strategies = ({"name": "cma", "sigma0": 0.2, "popsize": 4}, {"name": "cem", "sigma0": 0.2, "popsize": 4})
+    for job, (strategy, seed) in enumerate(itertools.product(strategies, (1, 2))):
+        cfg = study_config(task=task, strategy=strategy, seed=seed, generations=2, held_out=2)
+        run_study(study_from_dict(cfg), tmp_path / str(job))
+    out = report(tmp_path)
+    names = ["fitness_vs_generation", "fitness_vs_evaluations", "evals_per_s", "held_out", "rule_portrait"]
+    for name in names:
+        img = mpimg.imread(out / f"{name}.png")
+        assert img.shape[:2] == (500, 800) and img[..., :3].std() > 0.01, name
+    best = best_genomes(tmp_path, metrics=True)
+    top = best.sort_values("fitness").iloc[0]
+    summary = (out / "summary.md").read_text()
+    assert "grouped by ['strategy.name']" in summary
+    assert f"program size: {top['metric.ppu_bytes']:.0f} bytes" in summary
+    assert f"cycles per invocation: {top['metric.ppu_cycles_max']:.0f} max" in summary
+    assert "## Held-out check" in summary and "| cem | 2 |" in summary and "| cma | 2 |" in summary
+    # the portrait is the best genome's rule, run on the processor
+    rule = l2l.tasks.REGISTRY["bandit"](**{k: v for k, v in task.items() if k != "name"}).make_rule()
+    genes = {s.name: top[f"gene.{s.name}"] for s in rule.gene_specs()}
+    expect = rule.portrait(genes)
+    drawn = pd.read_csv(out / "rule_portrait.csv")
+    np.testing.assert_allclose(
+        drawn.sort_values(["weight", "reward"])["dw"], expect.sort_values(["weight", "reward"])["dw"]
+    )
