@@ -84,3 +84,12 @@ def test_bad_portrait_axes_refused():
         STDPRule(32, 1).portrait({}, reward=np.zeros(2))
     with pytest.raises(ValueError, match="amplitudes"):
         STDPRule(32, 1).portrait({}, causal=np.array([300]))
+
+
+def test_bad_window_arguments_refused():
+    with pytest.raises(ValueError, match="exceeds"):
+        STDPRule(32, 1).window({}, DT, n_pairs=100, eta_lsb=2.0)
+    with pytest.raises(ValueError, match="finite"):
+        STDPRule(32, 1).window({}, np.array([np.nan]))
+    with pytest.raises(ValueError, match="does not combine"):
+        STDPRule(32, 1).portrait({}, dt_us=DT, causal=np.array([0]))
