@@ -47,6 +47,15 @@ def q07(x: float) -> int:
     return int(min(127, max(-128, round(x * 128))))
 
 
+def ppu_metrics(program: Program, cycles) -> dict[str, float]:
+    """The task metrics of an on-chip rule (the contract's names): program size and the
+    cycles per invocation (max and mean over the invocations given, e.g. CorePPU.cycles)."""
+    c = np.asarray(cycles, dtype=np.int64).reshape(-1)
+    return {"ppu_bytes": float(program.size_bytes),
+            "ppu_cycles_max": float(c.max()) if c.size else float("nan"),
+            "ppu_cycles_mean": float(c.mean()) if c.size else float("nan")}
+
+
 # ---------------------------------------------------------------- code emitters
 def emit_halved_baselines(b: ProgramBuilder, dst: VReg, symbol: str, half: int, theta: VReg) -> None:
     """dst <- (baseline >> 1) - theta for the 128 columns of `half` (uint8 symbol of 256)."""

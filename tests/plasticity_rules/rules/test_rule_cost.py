@@ -10,6 +10,7 @@ from plasticity_rules.genes import GeneSpec
 from plasticity_rules.rule_cost import (
     _cases,
     emit_round_shift,
+    ppu_metrics,
     program_cost,
     q07,
     resolve_genes,
@@ -63,3 +64,12 @@ def test_every_documented_rule_fits_the_sram():
     for rule, genes, _note, rows, cols in _cases():
         cost = program_cost(rule.compile(genes), rows, cols)
         assert 0 < cost["ppu_bytes"] <= 16 * 1024 and cost["ppu_cycles"] > 0
+
+
+def test_ppu_metrics():
+    from plasticity_rules.stdp import STDPRule
+
+    program = STDPRule(32, 1).compile({})
+    m = ppu_metrics(program, [100, 300])
+    assert m == {"ppu_bytes": float(program.size_bytes), "ppu_cycles_max": 300.0, "ppu_cycles_mean": 200.0}
+    assert np.isnan(ppu_metrics(program, [])["ppu_cycles_max"])
