@@ -16,6 +16,7 @@ from plasticity_rules.rule_cost import (
     resolve_genes,
     round_shift_reference,
 )
+from plasticity_rules.stdp import STDPRule
 
 SPECS = (GeneSpec("a", 0.0, 1.0, 0.5), GeneSpec("b", -2.0, 2.0, 0.0))
 
@@ -67,8 +68,6 @@ def test_every_documented_rule_fits_the_sram():
 
 
 def test_ppu_metrics():
-    from plasticity_rules.stdp import STDPRule
-
     program = STDPRule(32, 1).compile({})
     m = ppu_metrics(program, [100, 300])
     assert m == {"ppu_bytes": float(program.size_bytes), "ppu_cycles_max": 300.0, "ppu_cycles_mean": 200.0}
