@@ -28,137 +28,43 @@ A call handles a contiguous range [w0, w1) of flat (instance, hemisphere) indice
 b * H + h; threads take disjoint ranges and never synchronise (hemispheres are
 independent).
 
-Correlation traces are separable (PERFORMANCE-NOTES 4): a pre spike at t_p stores
-``A = exp(k0 t_p)`` per (row, address); at a post spike at t, ``A exp(-k0 t) =
-exp(-k0 (t - t_p))``. Time is kept relative to a base that is moved forward (rebased)
-every ~30 time constants so that A stays in float32 range. The per-synapse time
-constant tau_s = tau0 / (1 + delta) enters through ``exp(-k0 delta dt)``, computed as its
-4th-order Taylor polynomial in u = k0 delta dt (|delta| <= 0.5): the error of a pair is
-at most |u|^5/120 exp(-k0 dt) of eta, below 3e-3 of eta at |delta| = 0.5 and below 1e-5
-at |delta| = 0.1 (tested against the exact reference).
+The loop's parts live in modules of their own and are inlined here: kernel_inputs.py
+(the events of a step: routing, explicit events, background sources, pooled Poisson),
+kernel_synapses.py (delivery to a row, correlation sensors, the time base),
+kernel_neurons.py (the neuron step), kernel_util.py (constants, random numbers).
+
+Threads: each thread runs this loop on its own range of pairs, and every per-pair
+scalar the loop writes every step (Poisson budget and stream, pending spike count,
+spike count) is copied into arrays local to the thread and written back at the end:
+in the shared state arrays, the pairs of two threads share a cache line, which then
+bounced between the cores at every step.
 """
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 import numpy as np
 from numba import njit
 
-SCAN_BLOCK = 32  # spike search: neurons per block sum
-EVENT_CAP = 4096  # events delivered per step and hemisphere (inputs validated against it)
-REBASE_TAUS = 30.0
-F0 = np.float32(0.0)
-F1 = np.float32(1.0)
-FHALF = np.float32(0.5)
-C6 = np.float32(1.0 / 6.0)
-C24 = np.float32(1.0 / 24.0)
-M32 = np.uint64(0xFFFFFFFF)
-TINY = np.float32(2.0**-100)  # (x + TINY) - TINY flushes denormals (they cost ~100x)
-FLUSH_EVERY = 16  # steps between flushes of the decaying currents
-NOISE_MEAN = np.float32(510.0)  # sum of 4 uniform bytes: mean 510, std 147.80
-NOISE_INV_STD = np.float32(1.0 / np.sqrt(4.0 * (256.0**2 - 1.0) / 12.0))
-
-
-@njit(cache=True, inline="always")
-def splitmix64(state):
-    """One step of splitmix64 (Steele et al. 2014): (new state, 64-bit output)."""
-    s = state + np.uint64(0x9E3779B97F4A7C15)
-    z = s
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return s, z ^ (z >> np.uint64(31))
-
-
-@njit(cache=True, inline="always")
-def uniform01(z):
-    """(0, 1) double from a 64-bit output (top 53 bits)."""
-    return (np.float64(z >> np.uint64(11)) + 0.5) * (1.0 / 9007199254740992.0)
-
-
-@njit(cache=True, inline="always")
-def _exp_neg(u):
-    """exp(-u) to 4th order, 1 - u + u^2/2 - u^3/6 + u^4/24 (positive for all u; error
-    below |u|^5/120): the per-synapse time-constant factor of a correlation pair."""
-    return F1 - u * (F1 - u * (FHALF - u * (C6 - u * C24)))
-
-
-@njit(cache=True)
-def _uniform_rows(lab2, apre2, tpre2, f, R, out_uni, out_a_row, out_t_row):
-    """True if every row of (instance, hemisphere) ``f`` has one label on all its
-    synapses; then ``out_uni[f, r]`` is it and ``out_a_row[f, r]``, ``out_t_row[f, r]``
-    the row's pre trace, copied from the (row, address) tables. Uniform rows (the
-    common case) let the causal update run over contiguous per-row traces."""
-    N = lab2.shape[1]
-    for r in range(R):
-        fr = f * R + r
-        first = lab2[fr, 0]
-        for n in range(1, N):
-            if lab2[fr, n] != first:
-                return False
-        out_uni[f, r] = first
-        out_a_row[f, r] = apre2[fr, first]
-        out_t_row[f, r] = tpre2[fr, first]
-    return True
-
-
-@njit(cache=True, nogil=True)
-def _neurons_lif(noise_on, n, V, VL, IE, II, PM, OFF, CE, CI, PE, PI, RNG, NS, REF, VR, TH, RS,
-                 out_spike):
-    """One exact LIF step of ``n`` neurons (see chip.py); ``out_spike[i]`` = 1 if neuron
-    i spiked. (Counting spikes inside this loop cost 50 % more: the count is a separate,
-    vectorised integer sum.)"""
-    for i in range(n):
-        ve = V[i]
-        vl = VL[i]
-        ie = IE[i]
-        ii = II[i]
-        vn = vl + (ve - vl) * PM[i] + OFF[i] + ie * CE[i] - ii * CI[i]
-        IE[i] = ie * PE[i]
-        II[i] = ii * PI[i]
-        if noise_on:
-            x = RNG[i]
-            x = np.uint32(x ^ np.uint32(x << np.uint32(13)))
-            x = np.uint32(x ^ np.uint32(x >> np.uint32(17)))
-            x = np.uint32(x ^ np.uint32(x << np.uint32(5)))
-            RNG[i] = x
-            s = ((x & np.uint32(255)) + ((x >> np.uint32(8)) & np.uint32(255))
-                 + ((x >> np.uint32(16)) & np.uint32(255)) + (x >> np.uint32(24)))
-            vn = vn + NS[i] * ((np.float32(np.int32(s)) - NOISE_MEAN) * NOISE_INV_STD)
-        rf = REF[i]
-        inref = np.minimum(rf, F1)
-        r0 = VR[i]
-        vn = vn + inref * (r0 - vn)
-        rf = rf - inref
-        sp = np.float32(vn >= TH[i]) * (F1 - inref)
-        vn = vn + sp * (r0 - vn)
-        V[i] = vn
-        REF[i] = rf + sp * RS[i]
-        out_spike[i] = np.int32(sp)
-    return 0
-
-
-@njit(cache=True, nogil=True)
-def _causal_uniform(cau, eta_q, dlt_q, a_row, t_row, i, f, tp, gc, k, e0, eq):
-    """Causal pairing of neuron column ``i`` (pair ``f``) with its rows' last pre
-    spikes (uniform rows); a small function of its own so it compiles as one simple,
-    vectorisable loop."""
-    for r in range(np.uint64(cau.shape[1])):
-        u = np.float32(dlt_q[i, r]) * ((tp - t_row[f, r]) * k)
-        eta = e0 + np.float32(eta_q[i, r]) * eq
-        cau[i, r] += eta * (a_row[f, r] * gc * _exp_neg(u))
-
-
-@njit(cache=True, nogil=True)
-def _acausal_uniform(aca, eta_q, dlt_q, tpost, bpost, fr, nb, n, trel, ga, k, e0, eq):
-    """Anti-causal pairing of row ``fr`` with the last post spike of each neuron
-    ``nb + j`` (uniform rows)."""
-    for j in range(np.uint64(n)):
-        u = np.float32(dlt_q[fr, j]) * ((trel - tpost[nb + j]) * k)
-        eta = e0 + np.float32(eta_q[fr, j]) * eq
-        aca[fr, j] += eta * (bpost[nb + j] * ga * _exp_neg(u))
+from chip_emulator.kernel_inputs import poisson_events
+from chip_emulator.kernel_neurons import flush_currents, neuron_step, resting_term
+from chip_emulator.kernel_synapses import (
+    acausal_row,
+    acausal_row_masked,
+    causal_column,
+    causal_column_by_address,
+    deliver_row,
+    deliver_row_masked,
+    rebase,
+    uniform_rows,
+)
+from chip_emulator.kernel_util import EVENT_CAP, FLUSH_EVERY, NO_EVENT, REBASE_TAUS, SCAN_BLOCK
 
 
 def _run_loop(w0, w1, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
-               neu, syn, wiring, src, port, dyn, rec, ppu_fn, ppu_ctx):
+              neu, syn, wiring, src, port, dyn, rec, ppu_fn, ppu_ctx):
     """Advance the flat (instance, hemisphere) pairs ``w0 <= b * H + h < w1`` from
     global step ``step0`` by ``n_steps``. Writes only into ``port``, ``dyn`` and ``rec``
     (and whatever ``ppu_fn`` writes into ``ppu_ctx``). Tuple layouts: see state.py."""
@@ -177,16 +83,14 @@ def _run_loop(w0, w1, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
 
     B, H, R, N = weights.shape
     BH = B * H
-    # flat views, made once: neurons (B*H*N,), rows (B*H*R, N), columns (B*H*N, R)
+    # views made once: neurons flat (B*H*N,) and per pair (B*H, N); rows (B*H*R, N);
+    # columns (B*H*N, R)
     V, REF, VR, RS = v.reshape(-1), ref.reshape(-1), v_reset.reshape(-1), ref_steps.reshape(-1)
     IE, II, WA, RNG = i_exc.reshape(-1), i_inh.reshape(-1), w_ad.reshape(-1), rng_n.reshape(-1)
-    PM, PE, PI = p_mem.reshape(-1), p_exc.reshape(-1), p_inh.reshape(-1)
-    CE, CI, VL = c_exc.reshape(-1), c_inh.reshape(-1), v_leak.reshape(-1)
-    TH, OFF, NS = v_thresh.reshape(-1), off_term.reshape(-1), noise_step.reshape(-1)
-    PW, AT, BJ = p_w.reshape(-1), a_term.reshape(-1), b_jump.reshape(-1)
-    DT_, VX = delta_t.reshape(-1), v_exp.reshape(-1)
-    RATE, OVF = rate.reshape(-1), overflow.reshape(-1)
+    IE2, II2 = i_exc.reshape(BH, N), i_inh.reshape(BH, N)
     TPOST, BPOST = tpost.reshape(-1), bpost.reshape(-1)
+    TPOST2, BPOST2 = tpost.reshape(BH, N), bpost.reshape(BH, N)
+    RATE, OVF, BJ = rate.reshape(-1), overflow.reshape(-1), b_jump.reshape(-1)
     W2, LAB2, G2 = weights.reshape(BH * R, N), labels.reshape(BH * R, N), gain.reshape(BH * R, N)
     ACA2, ETA2, DLA2 = (acausal.reshape(BH * R, N), eta_a.reshape(BH * R, N),
                         dlt_a.reshape(BH * R, N))
@@ -194,9 +98,7 @@ def _run_loop(w0, w1, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
                         dlt_c.reshape(BH * N, R))
     LABT2 = labels_t.reshape(BH * N, R)
     APRE2, TPRE2 = apre.reshape(BH * R, 64), tpre.reshape(BH * R, 64)
-    BSTEP, NPEND, PEB, RNGS = (base_step.reshape(-1), pend_count.reshape(-1),
-                               pois_e.reshape(-1), rng_s.reshape(-1))
-    PEND2, NSPK, ROWEV = pend.reshape(BH, N), spk_count.reshape(-1), row_events.reshape(-1)
+    BSTEP, PEND2, ROWEV = base_step.reshape(-1), pend.reshape(BH, N), row_events.reshape(-1)
     SPKS, SPKN = spk_step.reshape(BH, -1), spk_nrn.reshape(BH, -1)
 
     n_reg = reg_label.shape[1]
@@ -204,7 +106,6 @@ def _run_loop(w0, w1, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
     cap = spk_step.shape[2]
     n_tr = tr_idx.shape[0]
     t_slots = trace.shape[3]
-    n_cum = pois_cum.shape[1]
     # int8 deviations (chip.py): eta = eta0 (1 + q ETA_STEP), u = q DELTA_STEP k lag.
     # The steps come in as data, not as imported globals: numba's disk cache would
     # freeze a global of another module and miss its change.
@@ -218,40 +119,49 @@ def _run_loop(w0, w1, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
     d_c = np.exp(dt * k_c)
     d_a = np.exp(dt * k_a)
     evbuf = np.empty(EVENT_CAP, np.int64)
+    NU = np.uint64(N)
+    RU = np.uint64(R)
+
+    # the neuron range, indexed from 0: a signed offset index (i0 + i) would keep
+    # numba's negative-index check in the loop and stop vectorisation (10x)
     i0 = w0 * N
     i1 = w1 * N
-    sflag = np.zeros(BH * N, np.int32)
-    # neuron-loop views of the range, indexed from 0: a signed offset index (i0 + i)
-    # would keep numba's negative-index check in the loop and stop vectorisation (10x)
     nloc = i1 - i0
     lV, lREF, lVR, lRS = V[i0:i1], REF[i0:i1], VR[i0:i1], RS[i0:i1]
     lIE, lII, lWA, lRNG = IE[i0:i1], II[i0:i1], WA[i0:i1], RNG[i0:i1]
-    lPM, lPE, lPI, lCE, lCI = PM[i0:i1], PE[i0:i1], PI[i0:i1], CE[i0:i1], CI[i0:i1]
-    lVL, lTH, lOFF, lNS = VL[i0:i1], TH[i0:i1], OFF[i0:i1], NS[i0:i1]
-    lPW, lAT, lDT, lVX = PW[i0:i1], AT[i0:i1], DT_[i0:i1], VX[i0:i1]
-    lSF = sflag[i0:i1]
-    NU = np.uint64(N)
-    RU = np.uint64(R)
+    lPM, lPE, lPI = p_mem.reshape(-1)[i0:i1], p_exc.reshape(-1)[i0:i1], p_inh.reshape(-1)[i0:i1]
+    lCE, lCI = c_exc.reshape(-1)[i0:i1], c_inh.reshape(-1)[i0:i1]
+    lVL, lTH, lNS = v_leak.reshape(-1)[i0:i1], v_thresh.reshape(-1)[i0:i1], noise_step.reshape(-1)[i0:i1]
+    lPW, lAT = p_w.reshape(-1)[i0:i1], a_term.reshape(-1)[i0:i1]
+    lDT, lVX = delta_t.reshape(-1)[i0:i1], v_exp.reshape(-1)[i0:i1]
+    lC0 = np.empty(nloc, np.float32)
+    resting_term(nloc, lVL, lPM, off_term.reshape(-1)[i0:i1], lC0)
+    lSF = np.zeros(nloc, np.int32)
+
+    # per-pair state of this thread's range, slot j = f - w0 (see the module docstring)
+    nw = w1 - w0
+    peb = pois_e.reshape(-1)[w0:w1].copy()
+    rngs = rng_s.reshape(-1)[w0:w1].copy()
+    npend = pend_count.reshape(-1)[w0:w1].copy()
+    nspk = spk_count.reshape(-1)[w0:w1].copy()
+    e_ptr = np.zeros(nw, np.int64)
+    nxt = np.zeros(nw, np.int64)  # step of the next explicit event of each pair
+    lamf = np.zeros(nw, np.float64)  # Poisson rate (events per step) of each pair
+    evflag = np.zeros(nw, np.int64)
+    todo = np.zeros(nw, np.int64)  # the pairs with something to deliver this step
     uni = np.zeros((BH, R), np.int64)
     a_row = np.zeros((BH, R), np.float32)  # uniform rows: each row's pre trace factor
     t_row = np.zeros((BH, R), np.float32)  # and time
     uniform = np.zeros(BH, np.bool_)
-    e_ptr = np.zeros(BH, np.int64)
-    nxt = np.zeros(BH, np.int64)  # step of the next explicit event of each pair
-    lamf = np.zeros(BH, np.float64)  # Poisson rate (events per step) of each pair
-    evflag = np.zeros(BH, np.int64)
-    no_event = np.iinfo(np.int64).max
-    for f in range(w0, w1):
-        uniform[f] = _uniform_rows(LAB2, APRE2, TPRE2, f, R, uni, a_row, t_row)
+    for j in range(nw):
+        f = w0 + j
+        uniform[f] = uniform_rows(LAB2, APRE2, TPRE2, f, R, uni, a_row, t_row)
         p = ev_off[f]
         while p < ev_off[f + 1] and ev_step[p] < step0:
             p += 1
-        e_ptr[f] = p
-        nxt[f] = ev_step[p] if p < ev_off[f + 1] else no_event
-        lamf[f] = pois_total[f % H]
-    lEV, lNXT, lLAM = evflag[w0:w1], nxt[w0:w1], lamf[w0:w1]
-    lPEB, lNPEND = PEB[w0:w1], NPEND[w0:w1]
-    quiet_until = w0
+        e_ptr[j] = p
+        nxt[j] = ev_step[p] if p < ev_off[f + 1] else NO_EVENT
+        lamf[j] = pois_total[f % H]
     t_ptr = 0
     while t_ptr < n_timer and timer_steps[t_ptr] < step0:
         t_ptr += 1
@@ -263,32 +173,21 @@ def _run_loop(w0, w1, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
 
     for k in range(n_steps + 1):
         gs = step0 + k
+        # ---- 1. timer events at t = gs dt: the PPU sees the state at t
         while t_ptr < n_timer and timer_steps[t_ptr] == gs:
             for f in range(w0, w1):
-                b = f // H
                 if ppu_fn is not None:  # pruned at compile time when there is no PPU
+                    b = f // H
                     ppu_fn(ppu_ctx, port, b, f - b * H, gs * dt)
-                uniform[f] = _uniform_rows(LAB2, APRE2, TPRE2, f, R, uni, a_row, t_row)
+                uniform[f] = uniform_rows(LAB2, APRE2, TPRE2, f, R, uni, a_row, t_row)
             t_ptr += 1
         if k == n_steps:
             break
         trel64 = (gs - bstep) * dt
         if corr_on and trel64 > rebase_us:
-            # move the time base to now: A *= exp(-k0 t), times -= t
-            gc = np.float32(np.exp(-trel64 * k_c))
-            ga = np.float32(np.exp(-trel64 * k_a))
-            tshift = np.float32(trel64)
-            for fr in range(w0 * R, w1 * R):
-                for a in range(64):
-                    APRE2[fr, a] *= gc
-                    TPRE2[fr, a] -= tshift
-            for f in range(w0, w1):
-                for r in range(R):
-                    a_row[f, r] *= gc
-                    t_row[f, r] -= tshift
-            for i in range(i0, i1):
-                BPOST[i] *= ga
-                TPOST[i] -= tshift
+            rebase(APRE2, TPRE2, a_row, t_row, TPOST, BPOST, w0, w1, R, N,
+                   np.float32(np.exp(-trel64 * k_c)), np.float32(np.exp(-trel64 * k_a)),
+                   np.float32(trel64))
             bstep = gs
             trel64 = 0.0
             e_c = 1.0
@@ -297,86 +196,65 @@ def _run_loop(w0, w1, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
         ga = np.float32(1.0 / e_a)
         ap_now = np.float32(e_c)
 
-        # ---- 2. per (instance, hemisphere): collect this step's events, deliver them.
-        # First a vectorised pass flags the pairs with anything to do (and spends the
-        # Poisson budget of the others), so quiet pairs cost a fraction of a ns.
+        # ---- 2. events: a vectorised pass flags the pairs with anything to do (and
+        # spends the Poisson budget of the others); only flagged pairs are visited
         reg_due = False
         for hh in range(H):
-            for j in range(n_reg):
-                d = gs - reg_first[hh, j]
-                if d >= 0 and d % reg_period[hh, j] == 0:
+            for q in range(n_reg):
+                d = gs - reg_first[hh, q]
+                if d >= 0 and d % reg_period[hh, q] == 0:
                     reg_due = True
-        for j in range(w1 - w0):
-            t = lPEB[j]
-            lam = lLAM[j]
-            fl = (np.int64(t <= lam) | np.int64(lNPEND[j] > 0)) | np.int64(lNXT[j] == gs)
-            lPEB[j] = t - lam * np.float64(1 - fl)  # flagged pairs keep theirs: t - 0 = t
-            lEV[j] = fl
-        for f in range(w0, w1):
-            if not reg_due:
-                if (f - w0) % SCAN_BLOCK == 0:  # skip a quiet block of pairs at once
-                    blk_hi = min(f + SCAN_BLOCK, w1)
-                    anyf = 0
-                    for j in range(f - w0, blk_hi - w0):
-                        anyf |= lEV[j]
-                    quiet_until = f if anyf != 0 else blk_hi
-                if f < quiet_until or evflag[f] == 0:
-                    continue
+        for j in range(nw):
+            t = peb[j]
+            lam = lamf[j]
+            fl = (np.int64(t <= lam) | np.int64(npend[j] > 0)) | np.int64(nxt[j] == gs)
+            peb[j] = t - lam * np.float64(1 - fl)  # flagged pairs keep theirs: t - 0 = t
+            evflag[j] = fl
+        ntodo = 0
+        if reg_due:  # a background source fires in every instance at once
+            for j in range(nw):
+                todo[j] = j
+            ntodo = nw
+        else:
+            for j in range(nw):  # branch-free compaction
+                todo[ntodo] = j
+                ntodo += evflag[j]
+        for q in range(ntodo):
+            j = todo[q]
+            f = w0 + j
             h = f % H if H > 1 else 0
+            # routed spikes of the last step, explicit events, regular sources (in the
+            # reference's order), then the pooled Poisson generator (kernel_inputs.py)
             nev = 0
-            for i in range(NPEND[f]):
+            for i in range(npend[j]):
                 lab = out_label[h, PEND2[f, i]]
                 if lab >= 0:
                     evbuf[nev] = lab
                     nev += 1
-            NPEND[f] = 0
-            p = e_ptr[f]
-            pend_end = ev_off[f + 1]
-            while p < pend_end and ev_step[p] == gs and nev < EVENT_CAP:
+            npend[j] = 0
+            p = e_ptr[j]
+            p_end = ev_off[f + 1]
+            while p < p_end and ev_step[p] == gs and nev < EVENT_CAP:
                 evbuf[nev] = ev_label[p]
                 nev += 1
                 p += 1
-            e_ptr[f] = p
-            nxt[f] = ev_step[p] if p < pend_end else no_event
-            for j in range(n_reg):
-                d = gs - reg_first[h, j]
-                if d >= 0 and d % reg_period[h, j] == 0 and nev < EVENT_CAP:
-                    evbuf[nev] = reg_label[h, j]
+            e_ptr[j] = p
+            nxt[j] = ev_step[p] if p < p_end else NO_EVENT
+            for q in range(n_reg):
+                d = gs - reg_first[h, q]
+                if d >= 0 and d % reg_period[h, q] == 0 and nev < EVENT_CAP:
+                    evbuf[nev] = reg_label[h, q]
                     nev += 1
             lam = pois_total[h]
-            if lam > 0.0 and evflag[f] != 0:
-                # pooled Poisson: a unit-exponential budget spent at lam events per step
-                # (unflagged pairs were charged in the pass above)
-                e = PEB[f]
+            if lam > 0.0 and evflag[j] != 0:  # unflagged pairs were charged above
+                e = peb[j]
                 if e > lam:
-                    PEB[f] = e - lam
+                    peb[j] = e - lam
                 else:
-                    rem = lam
-                    st = RNGS[f]
-                    while e <= rem and nev < EVENT_CAP:
-                        rem -= e
-                        st, z = splitmix64(st)
-                        st, z2 = splitmix64(st)
-                        # source: first j with cum[j] > x (binary search, no array view)
-                        x = uniform01(z) * lam
-                        lo = 0
-                        hi = n_cum - 1
-                        while lo < hi:
-                            mid = (lo + hi) >> 1
-                            if pois_cum[h, mid] < x:
-                                lo = mid + 1
-                            else:
-                                hi = mid
-                        evbuf[nev] = pois_label[h, lo]
-                        nev += 1
-                        e = -np.log(uniform01(z2))
-                    RNGS[f] = st
-                    PEB[f] = e - rem
-            if nev == 0:
-                continue
-            nb = np.uint64(f * N)
-            for j in range(nev):
-                lab = evbuf[j]
+                    peb[j], rngs[j], nev = poisson_events(lam, e, rngs[j], pois_cum, pois_label,
+                                                          h, evbuf, nev)
+            for q in range(nev):
+                lab = evbuf[q]
                 r = 2 * (lab >> 7) + ((lab >> 6) & 1)
                 addr = np.uint8(lab & 63)
                 if r >= R:
@@ -384,88 +262,42 @@ def _run_loop(w0, w1, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
                 fr = f * R + r
                 ROWEV[fr] += 1
                 if uniform[f]:
-                    # every synapse of the row has label uni[r]: all or none match
                     if uni[f, r] != addr:
-                        continue
+                        continue  # every synapse of the row has label uni[r]: none match
                     if row_sign[h, r] > 0:
-                        for n in range(NU):
-                            IE[nb + n] += np.float32(W2[fr, n]) * G2[fr, n]
+                        deliver_row(IE2, W2, G2, f, fr, NU)
                     else:
-                        for n in range(NU):
-                            II[nb + n] += np.float32(W2[fr, n]) * G2[fr, n]
+                        deliver_row(II2, W2, G2, f, fr, NU)
                     if corr_on:
-                        _acausal_uniform(ACA2, ETA2, DLA2, TPOST, BPOST, fr, nb, N, trel, ga,
-                                         k_af, e0a, eqa)
+                        acausal_row(ACA2, ETA2, DLA2, TPOST2, BPOST2, f, fr, NU, trel, ga, k_af,
+                                    e0a, eqa)
                         a_row[f, r] = ap_now
                         t_row[f, r] = trel
                 else:
                     if row_sign[h, r] > 0:
-                        for n in range(NU):
-                            m = np.float32(LAB2[fr, n] == addr)
-                            IE[nb + n] += m * (np.float32(W2[fr, n]) * G2[fr, n])
+                        deliver_row_masked(IE2, W2, G2, LAB2, f, fr, NU, addr)
                     else:
-                        for n in range(NU):
-                            m = np.float32(LAB2[fr, n] == addr)
-                            II[nb + n] += m * (np.float32(W2[fr, n]) * G2[fr, n])
+                        deliver_row_masked(II2, W2, G2, LAB2, f, fr, NU, addr)
                     if corr_on:
-                        for n in range(NU):
-                            m = np.float32(LAB2[fr, n] == addr)
-                            u = np.float32(DLA2[fr, n]) * ((trel - TPOST[nb + n]) * k_af)
-                            eta = e0a + np.float32(ETA2[fr, n]) * eqa
-                            ACA2[fr, n] += m * (eta * (BPOST[nb + n] * ga * _exp_neg(u)))
+                        acausal_row_masked(ACA2, ETA2, DLA2, LAB2, TPOST2, BPOST2, f, fr, NU, addr,
+                                           trel, ga, k_af, e0a, eqa)
                 if corr_on:
                     TPRE2[fr, addr] = trel
                     APRE2[fr, addr] = ap_now
 
         # ---- 3. all neurons of the range: exact integration to (k+1) dt
+        # literal flags: each variant compiles as its own loop without the others' terms
         if adex_on:
-            for i in range(nloc):
-                ve = lV[i]
-                vl = lVL[i]
-                ie = lIE[i]
-                ii = lII[i]
-                vn = vl + (ve - vl) * lPM[i] + lOFF[i] + ie * lCE[i] - ii * lCI[i]
-                lIE[i] = ie * lPE[i]
-                lII[i] = ii * lPI[i]
-                if noise_on:
-                    x = lRNG[i]
-                    x = np.uint32(x ^ np.uint32(x << np.uint32(13)))
-                    x = np.uint32(x ^ np.uint32(x >> np.uint32(17)))
-                    x = np.uint32(x ^ np.uint32(x << np.uint32(5)))
-                    lRNG[i] = x
-                    s = ((x & np.uint32(255)) + ((x >> np.uint32(8)) & np.uint32(255))
-                         + ((x >> np.uint32(16)) & np.uint32(255)) + (x >> np.uint32(24)))
-                    vn = vn + lNS[i] * ((np.float32(np.int32(s)) - NOISE_MEAN) * NOISE_INV_STD)
-                w = lWA[i]
-                dtl = lDT[i]
-                drive = -w
-                if dtl > F0:
-                    drive += dtl * np.float32(np.exp(min((ve - lVX[i]) / dtl, np.float32(20.0))))
-                vn = vn + drive * (F1 - lPM[i])
-                lWA[i] = w * lPW[i] + lAT[i] * (ve - vl)
-                rf = lREF[i]
-                inref = np.minimum(rf, F1)
-                r0 = lVR[i]
-                vn = vn + inref * (r0 - vn)
-                rf = rf - inref
-                sp = np.float32(vn >= lTH[i]) * (F1 - inref)
-                vn = vn + sp * (r0 - vn)
-                lV[i] = vn
-                lREF[i] = rf + sp * lRS[i]
-                lSF[i] = np.int32(sp)
+            neuron_step(noise_on, True, nloc, lV, lC0, lIE, lII, lPM, lCE, lCI, lPE, lPI, lRNG,
+                        lNS, lREF, lVR, lTH, lRS, lVL, lWA, lPW, lAT, lDT, lVX, lSF)
         elif noise_on:
-            _neurons_lif(True, nloc, lV, lVL, lIE, lII, lPM, lOFF, lCE, lCI, lPE, lPI,
-                               lRNG, lNS, lREF, lVR, lTH, lRS, lSF)
+            neuron_step(True, False, nloc, lV, lC0, lIE, lII, lPM, lCE, lCI, lPE, lPI, lRNG,
+                        lNS, lREF, lVR, lTH, lRS, lVL, lWA, lPW, lAT, lDT, lVX, lSF)
         else:
-            _neurons_lif(False, nloc, lV, lVL, lIE, lII, lPM, lOFF, lCE, lCI, lPE, lPI,
-                               lRNG, lNS, lREF, lVR, lTH, lRS, lSF)
-
+            neuron_step(False, False, nloc, lV, lC0, lIE, lII, lPM, lCE, lCI, lPE, lPI, lRNG,
+                        lNS, lREF, lVR, lTH, lRS, lVL, lWA, lPW, lAT, lDT, lVX, lSF)
         if gs % FLUSH_EVERY == 0:
-            # a current left alone decays into denormals (in ~30-900 steps), whose
-            # arithmetic costs ~100x: flush them now and then, not every step
-            for i in range(nloc):
-                lIE[i] = (lIE[i] + TINY) - TINY
-                lII[i] = (lII[i] + TINY) - TINY
+            flush_currents(nloc, lIE, lII)
 
         # ---- post spikes at (k + 1) dt
         nsp = 0
@@ -492,30 +324,27 @@ def _run_loop(w0, w1, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
                     i = i0 + j
                     f = i // N
                     n = i - f * N
+                    s = f - w0
                     if RATE[i] == 255:
                         OVF[i] = 1
                     else:
                         RATE[i] += 1
-                    c = NSPK[f]
+                    c = nspk[s]
                     if c < cap:
                         SPKS[f, c] = gs + 1
                         SPKN[f, c] = n
-                    NSPK[f] = c + 1
-                    PEND2[f, NPEND[f]] = n
-                    NPEND[f] += 1
+                    nspk[s] = c + 1
+                    PEND2[f, npend[s]] = n
+                    npend[s] += 1
                     if adex_on:
                         WA[i] += BJ[i]
                     if corr_on:
-                        if uniform[f]:  # contiguous per-row traces: vectorises
-                            _causal_uniform(CAU2, ETC2, DLC2, a_row, t_row, i, f, tp, gc, k_cf,
-                                            e0c, eqc)
-                        else:  # each synapse pairs with the last pre of its own address
-                            for r in range(RU):
-                                fr = np.uint64(f * R) + r
-                                a = LABT2[i, r]
-                                u = np.float32(DLC2[i, r]) * ((tp - TPRE2[fr, a]) * k_cf)
-                                eta = e0c + np.float32(ETC2[i, r]) * eqc
-                                CAU2[i, r] += eta * (APRE2[fr, a] * gc * _exp_neg(u))
+                        if uniform[f]:
+                            causal_column(CAU2, ETC2, DLC2, a_row, t_row, i, f, RU, tp, gc, k_cf,
+                                          e0c, eqc)
+                        else:
+                            causal_column_by_address(CAU2, ETC2, DLC2, LABT2, APRE2, TPRE2, i, f,
+                                                     R, RU, tp, gc, k_cf, e0c, eqc)
                         TPOST[i] = tp
                         BPOST[i] = bp
 
@@ -532,9 +361,39 @@ def _run_loop(w0, w1, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
         e_c *= d_c
         e_a *= d_a
 
-    for f in range(w0, w1):
+    PEB, RNGS = pois_e.reshape(-1), rng_s.reshape(-1)
+    NPEND, NSPK = pend_count.reshape(-1), spk_count.reshape(-1)
+    for j in range(nw):
+        f = w0 + j
+        PEB[f] = peb[j]
+        RNGS[f] = rngs[j]
+        NPEND[f] = npend[j]
+        NSPK[f] = nspk[j]
         BSTEP[f] = bstep
 
+
+def _guard_cache() -> None:
+    """numba's disk cache checks only the file of the cached function (this one), but
+    the loop inlines the kernel_* modules: clear this file's cache entries whenever any
+    of them changed (a hash recorded beside the cache)."""
+    here = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for p in sorted(here.glob("kernel_*.py")):
+        h.update(p.name.encode() + p.read_bytes())
+    cache = here / "__pycache__"
+    stamp = cache / "kernel_sources.sha256"
+    try:
+        if stamp.exists() and stamp.read_text() == h.hexdigest():
+            return
+        for f in [*cache.glob("kernel._run_loop-*.nbi"), *cache.glob("kernel._run_loop-*.nbc")]:
+            f.unlink(missing_ok=True)
+        cache.mkdir(exist_ok=True)
+        stamp.write_text(h.hexdigest())
+    except OSError:  # read-only install: numba then recompiles or uses its own dir
+        pass
+
+
+_guard_cache()
 
 # Two compilations of the same loop. Without a PPU program the loop gets
 # ``ppu_fn=None`` (numba prunes the call at compile time) and is cached on disk. With a

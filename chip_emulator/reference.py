@@ -1,5 +1,5 @@
 """A slow, readable NumPy reference of the run loop, used only by tests to check the
-compiled kernel (kernel.py). One Python iteration per (instance, hemisphere, step).
+compiled kernel (kernel.py and its kernel_* modules). One Python iteration per (instance, hemisphere, step).
 
 It follows the same conventions (see kernel.py for the step order) and the same
 random streams, so spikes, membranes and counters agree bit for bit. It differs on
@@ -22,7 +22,7 @@ from chip_emulator.run import DEFAULT_RECORD, Record, Recording, _make_record
 from chip_emulator.state import ChipState
 
 F32 = np.float32
-TINY = F32(2.0**-100)
+TINY = F32(2.0**-80)  # kernel_util.TINY
 M64 = (1 << 64) - 1
 
 
@@ -119,8 +119,8 @@ def reference_run(chip: Chip, state: ChipState, duration_us: float,
                 # ---- neurons (float32, same operation order as the kernel)
                 ve, vl = v[b, h].copy(), v_leak[b, h]
                 ie, ii = i_exc[b, h].copy(), i_inh[b, h].copy()
-                vn = vl + (ve - vl) * p_mem[b, h] + off_term[b, h] + ie * c_exc[b, h] \
-                    - ii * c_inh[b, h]
+                c0 = vl * (F32(1) - p_mem[b, h]) + off_term[b, h]  # resting term
+                vn = ve * p_mem[b, h] + c0 + ie * c_exc[b, h] - ii * c_inh[b, h]
                 i_exc[b, h] = ie * p_exc[b, h]
                 i_inh[b, h] = ii * p_inh[b, h]
                 if noise_on:
