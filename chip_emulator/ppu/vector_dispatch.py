@@ -94,7 +94,7 @@ def vexec_acc(op, vr, acc, vcr, rt, ra, rb, c, imm, scalar):
         k_addtacb(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
 
 
-@njit
+@njit(_nrt=True)  # its kernels allocate scratch: keep NRT when called from execute
 def vexec_slow(op, vr, acc, vcr, rt, ra, rb, c, imm, scalar):
     """Halfword shift, pack / unpack and all halfword arithmetic (group G_SLOW)."""
     if op == isa.SHH:

@@ -69,8 +69,6 @@ def test_threads_use_the_cached_loop_too():
 
 
 def test_a_fresh_process_loads_the_loop_from_the_disk_cache():
-    chip, st, inp, ppu = _setup(1, 1)
-    run(chip, st, 10.0, timer=Timer(1.0, 1.0, 2), ppu_fn=ppu_core_fn, ppu_ctx=ppu.ctx)
     code = textwrap.dedent("""
         import sys
         sys.path.insert(0, {tests!r})
@@ -84,11 +82,19 @@ def test_a_fresh_process_loads_the_loop_from_the_disk_cache():
         s = run_kernel_core_ppu.stats
         print(sum(s.cache_hits.values()), sum(s.cache_misses.values()))
     """).format(tests=str(Path(__file__).parent))
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=ROOT, timeout=600)
-    assert out.returncode == 0, out.stderr
-    hits, misses = (int(x) for x in out.stdout.split()[-2:])
-    assert (hits, misses) == (1, 0), out.stdout
+    # the first process compiles (or loads) and writes the cache, the second must load
+    # it; a source edited meanwhile (shared tree) invalidates it: then one more round
+    for _ in range(3):
+        before = _cache_guard.digest(_cache_guard._package_sources())
+        results = []
+        for _ in range(2):
+            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                 cwd=ROOT, timeout=900)
+            assert out.returncode == 0, out.stderr
+            results.append(tuple(int(x) for x in out.stdout.split()[-2:]))
+        if before == _cache_guard.digest(_cache_guard._package_sources()):
+            break
+    assert results[1] == (1, 0), results  # (cache hits, misses) of the second process
 
 
 def test_guard_watches_every_source_of_the_chip_package():
