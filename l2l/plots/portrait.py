@@ -111,6 +111,9 @@ def portrait_figure(
                 vmin=-vmax,
                 vmax=vmax,
             )
+            for values_of, set_ticks in ((h.columns, ax.set_xticks), (h.index, ax.set_yticks)):
+                if len(values_of) <= 8:  # a few levels (e.g. reward 0/1): tick exactly those
+                    set_ticks(values_of.to_numpy(dtype=float))
         if others:
             ax.set_title(_panel_label(others, values), fontsize="small")
     for ax in grid.flat[len(combos) :]:
