@@ -5,6 +5,7 @@ Ray with 2 CPUs; and the pulls per second per core of one evaluation in this pro
     python benchmarks/bandit_study.py                  # both parts
     python benchmarks/bandit_study.py --skip-study     # only the single-evaluation figure
     python benchmarks/bandit_study.py --rule meta_network
+    python benchmarks/bandit_study.py --skip-study --serial   # the study in one process: its CPU time
 
 Reports wall and CPU time (this process and its children: the Ray workers are children of the
 Ray instance the CLI starts, so their CPU shows in the children's figure only when they have
@@ -50,11 +51,13 @@ def single_evaluation(rule: str, repeats: int = 20) -> dict:
             "eval_cpu_s": cpu, "pulls_per_s_per_core": pulls / cpu, "load": load()}
 
 
-def study(rule: str, popsize: int, generations: int, cpus: int) -> dict:
+def study(rule: str, popsize: int, generations: int, cpus: int, serial: bool = False) -> dict:
+    """The study through the CLI. serial: in one process (its CPU time is the study's compute
+    cost, counted exactly as a child's); else on Ray with `cpus` workers (wall time)."""
     out = Path(tempfile.mkdtemp(prefix="bandit-study-"))
-    cmd = ["l2l", f"task.rule={rule}", "task=bandit", "strategy=cem", f"strategy.popsize={popsize}",
-           f"generations={generations}", "evaluator=ray", f"evaluator.num_cpus={cpus}", "quiet=true",
-           "held_out=0", f"hydra.run.dir={out}"]
+    ev_args = ["evaluator=serial"] if serial else ["evaluator=ray", f"evaluator.num_cpus={cpus}"]
+    cmd = ["l2l", "task=bandit", f"task.rule={rule}", "strategy=cem", f"strategy.popsize={popsize}",
+           f"generations={generations}", *ev_args, "quiet=true", "held_out=0", f"hydra.run.dir={out}"]
     t0 = time.perf_counter()
     c0 = os.times()
     proc = subprocess.run(cmd, capture_output=True, text=True)
@@ -79,15 +82,17 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--generations", type=int, default=30)
     ap.add_argument("--cpus", type=int, default=2)
     ap.add_argument("--skip-study", action="store_true")
+    ap.add_argument("--serial", action="store_true", help="also run the study in one process (CPU time)")
     args = ap.parse_args(argv)
     print(f"load before: {load()}", flush=True)
     one = single_evaluation(args.rule)
     print("one evaluation (40 bandits x 100 pulls), this process:", flush=True)
     for k, v in one.items():
         print(f"  {k}: {v:.4g}" if isinstance(v, float) else f"  {k}: {v}", flush=True)
-    if not args.skip_study:
-        res = study(args.rule, args.popsize, args.generations, args.cpus)
-        print("study:", flush=True)
+    modes = ([] if args.skip_study else [False]) + ([True] if args.serial else [])
+    for serial in modes:
+        res = study(args.rule, args.popsize, args.generations, args.cpus, serial)
+        print("study, serial (one process):" if serial else "study, Ray:", flush=True)
         for k, v in res.items():
             print(f"  {k}: {v:.4g}" if isinstance(v, float) else f"  {k}: {v}", flush=True)
     sys.stdout.flush()
