@@ -61,9 +61,12 @@ def test_round_shift_emitter_matches_reference(shift, rounding, seed):
         np.testing.assert_array_equal(got, np.floor(x / 2**shift))
 
 
-def test_every_documented_rule_fits_the_sram():
+def test_every_documented_rule_fits_the_sram_and_compiles_deterministically():
     for rule, genes, _note, rows, cols in _cases():
-        cost = program_cost(rule.compile(genes), rows, cols)
+        program, again = rule.compile(genes), rule.compile(dict(genes))
+        np.testing.assert_array_equal(program.code, again.code)
+        np.testing.assert_array_equal(program.data, again.data)
+        cost = program_cost(program, rows, cols)
         assert 0 < cost["ppu_bytes"] <= 16 * 1024 and cost["ppu_cycles"] > 0
 
 
