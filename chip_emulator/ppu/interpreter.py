@@ -220,7 +220,7 @@ def execute(code, sram, vr, acc, vcr, gpr, status, io, data_base, max_cycles, sc
             cc = 0 if (op == isa.CMPB or op == isa.CMPH) else c
             g = VGROUP[op]
             if g == G_FAST:  # the whole run of fast vector ops in one call
-                npc, run_cycles, run_count = vexec_run(code, pc, vr, acc, vcr, gpr)
+                npc, run_cycles, run_count = vexec_run(code, pc, vr, acc, vcr, gpr, scratch)
                 cycles += run_cycles - isa.OP_CYCLES[op]  # (this op is counted above)
                 count += run_count - 1
             elif g == G_ACC:

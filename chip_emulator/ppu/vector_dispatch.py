@@ -112,11 +112,12 @@ def vexec_slow(op, vr, acc, vcr, rt, ra, rb, c, imm, scalar):
 
 
 @njit
-def vexec_run(code, pc, vr, acc, vcr, gpr):
+def vexec_run(code, pc, vr, acc, vcr, gpr, tmp):
     """Execute the run of consecutive G_FAST instructions starting at ``pc`` (at least
     one); return (next pc, cycles, instructions). One call for a whole run of vector
     ops instead of one per op: the call from the interpreter is the main cost of an op.
-    A run contains no branch, so it always ends (at the first other instruction)."""
+    A run contains no branch, so it always ends (at the first other instruction).
+    ``tmp`` int8[1, 128]: the scratch row of the byte kernels (see vector_ops)."""
     n = code.shape[0]
     cycles = 0
     count = 0
@@ -131,23 +132,23 @@ def vexec_run(code, pc, vr, acc, vcr, gpr):
         imm = np.int64(code[pc, 5])
         scalar = np.int64(gpr[ra]) if ra >= 0 else np.int64(0)
         if op == isa.ADDBM:
-            k_addbm(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
+            k_addbm(vr, acc, vcr, rt, ra, rb, c, imm, scalar, tmp)
         elif op == isa.SUBBFS:
-            k_subbfs(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
+            k_subbfs(vr, acc, vcr, rt, ra, rb, c, imm, scalar, tmp)
         elif op == isa.ADDBFS:
-            k_addbfs(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
+            k_addbfs(vr, acc, vcr, rt, ra, rb, c, imm, scalar, tmp)
         elif op == isa.CMPB:
             k_cmpb(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
         elif op == isa.SEL:
-            k_sel(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
+            k_sel(vr, acc, vcr, rt, ra, rb, c, imm, scalar, tmp)
         elif op == isa.SHB:
-            k_shb(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
+            k_shb(vr, acc, vcr, rt, ra, rb, c, imm, scalar, tmp)
         elif op == isa.MULBFS:
-            k_mulbfs(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
+            k_mulbfs(vr, acc, vcr, rt, ra, rb, c, imm, scalar, tmp)
         elif op == isa.SUBBM:
-            k_subbm(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
+            k_subbm(vr, acc, vcr, rt, ra, rb, c, imm, scalar, tmp)
         elif op == isa.MULBM:
-            k_mulbm(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
+            k_mulbm(vr, acc, vcr, rt, ra, rb, c, imm, scalar, tmp)
         elif op == isa.SPLATB:
             k_splatb(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
         elif op == isa.SPLATH:
