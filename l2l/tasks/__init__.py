@@ -6,6 +6,8 @@ from l2l.tasks.bandit.task import BanditTask
 from l2l.tasks.base import DIRECTIONS, Task
 from l2l.tasks.busy import BusyTask
 from l2l.tasks.faulty import FaultyTask
+from l2l.tasks.mdp.task import MDPTask
+from l2l.tasks.pong.task import PongTask
 from l2l.tasks.test_functions import TestFunctionTask
 from l2l.tasks.yinyang import YinYangTask
 
@@ -18,6 +20,8 @@ REGISTRY: dict[str, type] = {
     "busy": BusyTask,
     "yinyang": YinYangTask,
     "bandit": BanditTask,
+    "mdp": MDPTask,
+    "pong": PongTask,
 }
 
 __all__ = ["DIRECTIONS", "REGISTRY", "BusyTask", "FaultyTask", "Task", "TestFunctionTask", "YinYangTask"]

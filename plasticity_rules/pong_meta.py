@@ -1,0 +1,80 @@
+"""The meta-plasticity network replacing R-STDP in Pong (Bohnstingl et al. 2019, meta-plasticity
+variant, on the Pong task of Wunderlich et al. 2019).
+
+Per synapse of the state's row, lane-parallel on the vector unit (`plasticity_rules.meta_network`):
+
+    x = (amp, dR, w / 64)                 Q0.7 each: causal amplitude (after the correlation gain and
+                                          threshold of `pong_program`), R - mean_R[s], the weight
+    y = MLP(x)                            Q0.7
+    dw = floor(y * out_gain / 128)        6-bit weight units, |dw| <= out_gain
+    w <- clip(w + dw, w_min, w_max)
+
+The game, the action choice and the running mean reward are those of `pong_program`, as for the
+hand-written R-STDP kernel (`pong_rstdp`); only the weight update differs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from chip_emulator.ppu import Program, ProgramBuilder
+
+from .genes import GeneSpec
+from .meta_network import MetaNetwork
+from .pong_portrait import pong_portrait
+from .pong_program import RuleRegs, build_pong_program
+from .pong_rstdp import PONG_TASK_GENES, corr_shift, mean_r_update_genes
+
+N_INPUTS = 3  # amp, dR, weight
+
+
+@dataclass(frozen=True)
+class PongMetaNetwork:
+    name: str = "pong_meta_network"
+    n_hidden: int = 6
+    activation: str = "hardtanh"
+    out_gain: int = 16
+    w_min: int = 0
+    w_max: int = 63
+
+    def __post_init__(self):
+        if not 1 <= int(self.out_gain) <= 127:
+            raise ValueError(f"PongMetaNetwork.out_gain = {self.out_gain}: allowed 1..127")
+
+    @property
+    def network(self) -> MetaNetwork:
+        return MetaNetwork(N_INPUTS, self.n_hidden, self.activation)
+
+    def gene_specs(self) -> tuple[GeneSpec, ...]:
+        return self.network.gene_specs("mlp") + mean_r_update_genes() + PONG_TASK_GENES
+
+    def defaults(self) -> dict[str, float]:
+        return {g.name: g.default for g in self.gene_specs()}
+
+    def compile(self, genes: Mapping[str, float]) -> Program:
+        g = {**self.defaults(), **genes}
+        net = self.network
+        params = np.array([float(g[s.name]) for s in net.gene_specs("mlp")])
+        q = net.quantise(params)
+
+        def emit(b: ProgramBuilder, regs: RuleRegs) -> None:
+            dr, wq, y, gain = b.vreg("mn_dr"), b.vreg("mn_w"), b.vreg("mn_y"), b.vreg("mn_gain")
+            b.fxvsplatb(dr, regs.dr)
+            b.fxvaddbm(wq, regs.w, regs.w)  # w / 64 in Q0.7 (2 w, w <= 63)
+            net.emit(b, q, [regs.amp, dr, wq], y)
+            b.splat(gain, int(self.out_gain))
+            b.fxvmulbfs(y, y, gain)  # floor(y * out_gain / 128)
+            b.fxvaddbfs(regs.w, regs.w, y)
+
+        b = build_pong_program(emit, smooth_q8=int(round(float(g["smooth"]) * 256)),
+                               theta=int(round(float(g["theta"]))), w_min=self.w_min, w_max=self.w_max,
+                               corr_shift=corr_shift(g["corr_gain"]),
+                               mean_r0_q15=int(round(float(g["mean_r0"]) * 32768)))
+        return b.build()
+
+    def portrait(self, genes: Mapping[str, float], **axes: np.ndarray) -> pd.DataFrame:
+        return pong_portrait(self.compile(genes), **axes)
