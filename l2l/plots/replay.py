@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from l2l.plots.common import MAX_PANELS, figure
 
@@ -110,8 +112,23 @@ def rewards_figure(rewards: pd.DataFrame) -> tuple[Figure, pd.DataFrame]:
     actions = _actions(rewards)
     steps = actions.columns.to_numpy(dtype=float)
     extent = (steps.min() - 0.5, steps.max() + 0.5, len(actions) - 0.5, -0.5) if len(steps) else None
-    img = bottom.imshow(actions.to_numpy(dtype=float), aspect="auto", interpolation="nearest", extent=extent)
-    fig.colorbar(img, ax=bottom, label="action")
+    image = actions.to_numpy(dtype=float)
+    n_actions = int(np.nanmax(image)) + 1 if image.size else 1
+    colours = [f"C{a % 10}" for a in range(n_actions)]  # one colour per action, as a legend (not a
+    bottom.imshow(  # colorbar, which would narrow this panel against the one above)
+        image,
+        aspect="auto",
+        interpolation="nearest",
+        extent=extent,
+        cmap=ListedColormap(colours),
+        vmin=-0.5,
+        vmax=n_actions - 0.5,
+    )
+    if n_actions <= 10:
+        handles = [Patch(color=c, label=f"action {a}") for a, c in enumerate(colours)]
+        bottom.legend(
+            handles=handles, fontsize="x-small", ncol=n_actions, loc="lower right", bbox_to_anchor=(1, 1)
+        )
     bottom.set_ylabel("instance")
     bottom.set_xlabel("step")
     fig.tight_layout()
