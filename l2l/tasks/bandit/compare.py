@@ -81,13 +81,19 @@ def main(argv: list[str] | None = None) -> None:
         r = rule_regret(task, genes, ev)
         groups.setdefault(f"{task.rule}, evolved", []).append(r.mean())
         se = r.std(ddof=1) / np.sqrt(r.size)
-        print(f"{run}: {task.rule} held-out regret {r.mean():.3f} (SE over seeds {se:.3f})")
+        d = r - hand  # paired: the same bandits and chip instances
+        print(f"{run}: {task.rule} held-out regret {r.mean():.3f} (SE over seeds {se:.3f}); minus hand-tuned "
+              f"{d.mean():+.3f} (paired SE {d.std(ddof=1) / np.sqrt(d.size):.3f})")
     for name, means in groups.items():
         m = np.array(means)
         spread = m.std(ddof=1) if m.size > 1 else 0.0
         rows.append((f"{name} ({m.size} runs)", m.mean(), spread, "std over runs"))
     for name, r in baseline_regret(base, ev).items():
         rows.append((name, r.mean(), r.std(ddof=1) / np.sqrt(r.size), "SE over seeds"))
+        if name == "Thompson sampling":
+            d = hand - r
+            se = d.std(ddof=1) / np.sqrt(d.size)
+            print(f"hand-tuned minus Thompson: {d.mean():+.3f} (paired SE {se:.3f})")
     print(f"{args.n} held-out seeds (root {COMPARE_ROOT}) x 40 bandits x 100 pulls, uniform 2-armed")
     for name, mean, spread, kind in rows:
         print(f"| {name} | {mean:.3f} | {spread:.3f} ({kind}) |")
