@@ -93,3 +93,18 @@ def test_many_bandits_spread_over_instances_and_dependent_bandits():
     task = BanditTask(bandits=70, pulls=10, distribution="dependent")
     score, m = task.evaluate(vec(task, TUNED), 2)
     assert len(task.chip_seeds(2)[0]) == 2 and np.isfinite(score) and 0 <= score <= 10
+
+
+def test_grid_search_sorted_and_comparison_seeds_held_out():
+    from l2l.seeding import evaluation_seed
+    from l2l.tasks.bandit.compare import rule_regret, seeds
+    from l2l.tasks.bandit.tune import HAND_TUNED, grid_search
+
+    task = BanditTask(bandits=4, pulls=10)
+    grid = {k: (v,) for k, v in HAND_TUNED.items()} | {"learning_rate": (0.0, 0.5)}
+    rows = grid_search(task, range(2), grid)
+    assert [r[0] for r in rows] == sorted(r[0] for r in rows) and len(rows) == 2
+    ev = seeds(3)
+    assert not set(ev) & {evaluation_seed(1, g, i, 0) for g in range(3) for i in range(20)}
+    r = rule_regret(task, HAND_TUNED, ev)
+    assert r.shape == (3,) and np.isclose(r[0], task.evaluate(vec(task, HAND_TUNED), ev[0])[0])
