@@ -94,7 +94,8 @@ def _run_loop(w0, w1, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
     W2, LAB2, G2 = weights.reshape(BH * R, N), labels.reshape(BH * R, N), gain.reshape(BH * R, N)
     ACA2, ETA2, DLA2 = (acausal.reshape(BH * R, N), eta_a.reshape(BH * R, N),
                         dlt_a.reshape(BH * R, N))
-    CAU2, ETC2, DLC2 = (causal.reshape(BH * N, R), eta_c.reshape(BH * N, R),
+    # the causal store keeps causal.shape[3] >= R rows per column (state.stored_rows)
+    CAU2, ETC2, DLC2 = (causal.reshape(BH * N, causal.shape[3]), eta_c.reshape(BH * N, R),
                         dlt_c.reshape(BH * N, R))
     LABT2 = labels_t.reshape(BH * N, R)
     APRE2, TPRE2 = apre.reshape(BH * R, 64), tpre.reshape(BH * R, 64)

@@ -85,9 +85,10 @@ from numba import njit
 P_WEIGHTS = 0  # uint8 (B, H, rows, cols)
 P_LABELS = 1  # uint8 (B, H, rows, cols)
 P_LABELS_T = 2  # uint8 (B, H, cols, rows): mirror of labels, column-major, kept in sync
-P_CAUSAL = 3  # float32 (B, H, cols, rows): causal store, LSB (column-major: post spike)
+P_CAUSAL = 3  # float32 (B, H, cols, rows + pad): causal store, LSB (column-major: post
+# spike; padded so that a row's elements spread over the cache sets: state.stored_rows)
 P_ACAUSAL = 4  # float32 (B, H, rows, cols): anti-causal store, LSB (row-major: pre spike)
-P_BASE_C = 5  # float32 (B, H, cols, rows): causal reading after reset, LSB
+P_BASE_C = 5  # float32 (B, H, cols, rows + pad): causal reading after reset, LSB
 P_BASE_A = 6  # float32 (B, H, rows, cols): anti-causal reading after reset, LSB
 P_RATE = 7  # uint8 (B, H, cols): rate counters
 P_OVERFLOW = 8  # uint8 (B, H, cols): overflow flags
@@ -196,9 +197,9 @@ def _reading(base, store):
 
 
 @njit(cache=True)
-def _get_causal(c, base, b, h, row, col0, out):
-    # column-major stores: (B, H, cols, rows)
-    if row < 0 or row >= c.shape[3]:
+def _get_causal(c, base, n_row, b, h, row, col0, out):
+    # column-major stores (B, H, cols, rows + pad): a strided read, one element per column
+    if row < 0 or row >= n_row:
         raise IndexError("ppu_port: synapse row out of range")
     if col0 < 0 or col0 + out.size > c.shape[2]:
         raise IndexError("ppu_port: lane range out of the row")
@@ -208,7 +209,7 @@ def _get_causal(c, base, b, h, row, col0, out):
 
 @njit(cache=True, inline="always")
 def get_causal(port, b, h, row, col0, out):
-    _get_causal(port[P_CAUSAL], port[P_BASE_C], b, h, row, col0, out)
+    _get_causal(port[P_CAUSAL], port[P_BASE_C], port[P_WEIGHTS].shape[2], b, h, row, col0, out)
 
 
 @njit(cache=True)
@@ -226,9 +227,12 @@ def get_acausal(port, b, h, row, col0, out):
 @njit(cache=True)
 def _reset_correlation(c, a, b, h, row):
     _row_range(a, row, 0, 0)
+    # two loops: the contiguous anti-causal row vectorises, the strided causal one
+    # (padded layout: its elements lie in distinct cache sets) runs alone
+    for i in range(a.shape[3]):
+        a[b, h, row, i] = 0.0
     for i in range(c.shape[2]):
         c[b, h, i, row] = 0.0
-        a[b, h, row, i] = 0.0
 
 
 @njit(cache=True, inline="always")

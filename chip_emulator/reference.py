@@ -170,7 +170,7 @@ def reference_run(chip: Chip, state: ChipState, duration_us: float,
                     if corr_on:
                         lag = tp - t_pre[b, h, :, n]
                         pair = np.exp(-lag * k_c * (1.0 + dlt_c[b, h, n].astype(float)))
-                        causal[b, h, n] += (eta_c[b, h, n] * pair).astype(F32)
+                        causal[b, h, n, :R] += (eta_c[b, h, n] * pair).astype(F32)
                         t_post[b, h, n] = tp
                 pend_count[b, h] = len(spiking)
                 if tr_idx.size:

@@ -105,3 +105,37 @@ def test_accessors_callable_from_a_compiled_program():
     _rule(ctx, port, 1, 1, 3.5)
     assert (port[0][1, 1] == np.minimum(w0[1, 1].astype(int) + 1, 63)).all()
     assert (port[0][0] == w0[0]).all() and ctx[1][1, 1] == 3.5
+
+
+def test_padded_causal_store_reads_and_resets_by_row():
+    # from 64 rows on the column-major causal arrays carry padding (state.stored_rows):
+    # the accessors must see exactly rows 0..R-1 and a reset must clear exactly one row
+    from chip_emulator.chip import make_chip
+    from chip_emulator.params import ChipSpec
+    from chip_emulator.state import init_state, stored_rows
+
+    R, N = 64, 8
+    chip = make_chip(ChipSpec(n_hemispheres=2, n_rows=R, n_neurons=N), seeds=[4])
+    st = init_state(chip, [5])
+    port = st.port
+    assert stored_rows(R) > R and port[3].shape == (1, 2, N, stored_rows(R))
+    rng = np.random.default_rng(1)
+    port[3][:] = rng.uniform(0, 100, port[3].shape)
+    port[4][:] = rng.uniform(0, 100, port[4].shape)
+    c, a = np.zeros(N, np.uint8), np.zeros(N, np.uint8)
+    for row in (0, 17, R - 1):
+        pp.get_causal(port, 0, 1, row, 0, c)
+        expect = np.clip(np.floor(chip.base_c[0, 1, :, row] - port[3][0, 1, :, row] + 0.5), 0, 255)
+        np.testing.assert_array_equal(c, expect)
+    before = port[3].copy(), port[4].copy()
+    pp.reset_correlation(port, 0, 1, 17)
+    pp.get_causal(port, 0, 1, 17, 0, c)
+    pp.get_acausal(port, 0, 1, 17, 0, a)
+    np.testing.assert_array_equal(c, np.clip(np.floor(chip.base_c[0, 1, :, 17] + 0.5), 0, 255))
+    np.testing.assert_array_equal(a, np.clip(np.floor(chip.base_a[0, 1, 17] + 0.5), 0, 255))
+    changed_c = port[3] != before[0]
+    changed_a = port[4] != before[1]
+    assert changed_c[0, 1, :, 17].all() and changed_c.sum() == N
+    assert changed_a[0, 1, 17].all() and changed_a.sum() == N
+    with pytest.raises(IndexError):
+        pp.get_causal(port, 0, 1, R, 0, c)  # a padding row is not a synapse row

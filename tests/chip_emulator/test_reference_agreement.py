@@ -60,6 +60,21 @@ def test_kernel_matches_reference_with_mismatch(uniform_labels, adex):
         np.testing.assert_allclose(s1.port[i], s2.port[i], atol=0.01 * top, rtol=0)
 
 
+def test_padded_causal_store_agrees_with_reference():
+    # 64 rows: the causal store is padded (state.stored_rows); mixed labels
+    chip, state, wiring, inputs = random_network(13, False, R=64, N=4)
+    assert state.port[3].shape[3] > 64
+    s1, r1 = run(chip, state, 60.0, wiring, inputs)
+    s2, r2 = reference_run(chip, state, 60.0, wiring, inputs)
+    assert r1.spike_count.sum() > 20  # not vacuous
+    np.testing.assert_array_equal(r1.spike_step, r2.spike_step)
+    np.testing.assert_array_equal(s1.v, s2.v)
+    for i in (3, 4):
+        top = s2.port[i].max()
+        assert top > 0.1
+        np.testing.assert_allclose(s1.port[i], s2.port[i], atol=0.01 * top, rtol=0)
+
+
 def test_calibrated_correlation_agrees_closely():
     chip, state, wiring, inputs = random_network(5, True, mode="calibrated")
     s1, _ = run(chip, state, 100.0, wiring, inputs)
