@@ -6,6 +6,7 @@ Ray with 2 CPUs; and the pulls per second per core of one evaluation in this pro
     python benchmarks/bandit_study.py --skip-study     # only the single-evaluation figure
     python benchmarks/bandit_study.py --rule meta_network
     python benchmarks/bandit_study.py --skip-study --serial   # the study in one process: its CPU time
+    python benchmarks/bandit_study.py --skip-study --breakdown   # where one evaluation's time goes
 
 Reports wall and CPU time (this process and its children: the Ray workers are children of the
 Ray instance the CLI starts, so their CPU shows in the children's figure only when they have
@@ -51,6 +52,45 @@ def single_evaluation(rule: str, repeats: int = 20) -> dict:
             "eval_cpu_s": cpu, "pulls_per_s_per_core": pulls / cpu, "load": load()}
 
 
+def breakdown(repeats: int = 30) -> dict:
+    """CPU per evaluation split into chip set-up, analog core (the same run without processor)
+    and processor (the rest), hand-tuned Bohnstingl rule."""
+    from chip_emulator import Record, init_state, make_chip, run
+    from chip_emulator.ppu import make_core_ppu
+    from l2l.tasks.bandit import agent as A
+    from l2l.tasks.bandit.task import BanditTask
+    from l2l.tasks.bandit.tune import HAND_TUNED
+    from plasticity_rules.bandit_rule import labels
+
+    task = BanditTask()
+    prog = task.make_rule().compile(HAND_TUNED)
+    p = np.random.default_rng(0).random((40, 2))
+    par = task.agent
+    spec, wiring, inputs = A._network(2, 40, par)
+
+    def setup():
+        chip = make_chip(spec, seeds=[1], neuron=par.neuron(), mode=par.mode)
+        return chip, init_state(chip, run_seeds=[2], weights=30, labels=labels(2, 40)[None, None])
+
+    def core():
+        chip, st = setup()
+        run(chip, st, task.pulls * par.pull_us, wiring, inputs, record=Record(max_spikes=0), inplace=True)
+
+    def cpu(f):
+        f()
+        c = time.process_time()
+        for _ in range(repeats):
+            f()
+        return (time.process_time() - c) / repeats
+
+    full = cpu(lambda: A.run_episodes(prog, p, [1], [2], [3], par))
+    t_setup, t_core = cpu(setup), cpu(core)
+    t_ppu = cpu(lambda: make_core_ppu(prog, 1, 1, seeds=[3], budget_cycles=2500, max_events=101))
+    return {"eval_cpu_ms": full * 1e3, "setup_ms": t_setup * 1e3, "analog_core_ms": (t_core - t_setup) * 1e3,
+            "make_core_ppu_ms": t_ppu * 1e3, "processor_ms": (full - t_core - t_ppu) * 1e3,
+            "processor_us_per_invocation": (full - t_core - t_ppu) / task.pulls * 1e6, "load": load()}
+
+
 def study(rule: str, popsize: int, generations: int, cpus: int, serial: bool = False) -> dict:
     """The study through the CLI. serial: in one process (its CPU time is the study's compute
     cost, counted exactly as a child's); else on Ray with `cpus` workers (wall time)."""
@@ -83,12 +123,17 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--cpus", type=int, default=2)
     ap.add_argument("--skip-study", action="store_true")
     ap.add_argument("--serial", action="store_true", help="also run the study in one process (CPU time)")
+    ap.add_argument("--breakdown", action="store_true", help="where one evaluation's CPU time goes")
     args = ap.parse_args(argv)
     print(f"load before: {load()}", flush=True)
     one = single_evaluation(args.rule)
     print("one evaluation (40 bandits x 100 pulls), this process:", flush=True)
     for k, v in one.items():
         print(f"  {k}: {v:.4g}" if isinstance(v, float) else f"  {k}: {v}", flush=True)
+    if args.breakdown:
+        print("breakdown of one evaluation (CPU):", flush=True)
+        for k, v in breakdown().items():
+            print(f"  {k}: {v:.4g}" if isinstance(v, float) else f"  {k}: {v}", flush=True)
     modes = ([] if args.skip_study else [False]) + ([True] if args.serial else [])
     for serial in modes:
         res = study(args.rule, args.popsize, args.generations, args.cpus, serial)
