@@ -10,7 +10,13 @@ Prints, with the machine load (``uptime``) first:
    millisecond of the analog core running the full-chip workload without a PPU;
 3. (unless --no-in-loop) the run of 1 hardware ms with the STDP program fired once per
    hemisphere by the core's timer inside the compiled loop, against the same run
-   without a PPU (the first call compiles the run kernel for ppu_core_fn: slow).
+   without a PPU;
+4. the fixed cost of one invocation of ``ppu_core_fn`` on a small chip (1 hemisphere,
+   4 rows x 4 columns, batch 40, 100 timer events): a one-instruction program and a
+   ~100-instruction rule, called from a compiled loop and from the run loop;
+5. (unless --no-first-call) the first in-loop run in fresh processes (``python3 -c``):
+   imports, set-up and the first ``run(..., ppu_fn=ppu_core_fn)``, which loads the
+   loop from the disk cache (chip_emulator/ppu/core_loop.py) or compiles it if stale.
 Times are the minimum (and median) over repeats; on a shared machine they are noisy.
 """
 
@@ -128,14 +134,142 @@ def bench_core(repeats, in_loop):
           f"{(min(cpus) - hw_cpu) * 1e3:.2f} ms CPU for both hemispheres")
 
 
+def small_rule_program(n_pairs: int = 46):
+    """A bandit-sized rule of about 100 instructions: read a host symbol, one weight half
+    row in, 2 * n_pairs saturating vector ops, the row out, count the invocation."""
+    from chip_emulator.ppu import ProgramBuilder, isa
+
+    b = ProgramBuilder()
+    b.symbol("reward", "int32", 1, [3])
+    b.symbol("invocations", "int32", 1)
+    s = b.reg("s")
+    r, y, w = b.vreg("r"), b.vreg("y"), b.vreg("w")
+    b.load_word(s, "reward")
+    b.fxvsplatb(r, s)
+    b.io_in(w, isa.IO_WEIGHTS, 0, 0)
+    for _ in range(n_pairs):
+        b.fxvaddbfs(y, w, r)
+        b.fxvsubbfs(w, y, r)
+    b.io_out(w, isa.IO_WEIGHTS, 0, 0)
+    b.load_word(s, "invocations")
+    b.addi(s, s, 1)
+    b.store_word(s, "invocations")
+    b.halt()
+    return b.build()
+
+
+def _call_many():
+    from numba import njit
+
+    from chip_emulator.ppu import ppu_core_fn
+
+    @njit
+    def call_many(ctx, port, n):  # every (b, h), n times: the hook without the run loop
+        B, H = ctx.sram.shape[0], ctx.sram.shape[1]
+        for _ in range(n):
+            for b in range(B):
+                for h in range(H):
+                    ppu_core_fn(ctx, port, b, h, 0.0)
+
+    return call_many
+
+
+def bench_invocation(repeats):
+    from chip_emulator.chip import make_chip
+    from chip_emulator.params import ChipSpec
+    from chip_emulator.ppu import ProgramBuilder, make_core_ppu, ppu_core_fn
+    from chip_emulator.run import Timer, run
+    from chip_emulator.state import init_state
+
+    B, H, n_events = 40, 1, 100
+    spec = ChipSpec(n_hemispheres=H, n_rows=4, n_neurons=4)
+    chip = make_chip(spec, seeds=list(range(B)))
+    state = init_state(chip, list(range(100, 100 + B)), weights=10)
+    halt = ProgramBuilder()
+    halt.halt()
+    call_many = _call_many()
+    timer, T = Timer(10.0, 20.0, n_events), 20.0 * n_events
+    for name, prog in (("1 instruction (halt)", halt.build()),
+                       ("bandit-sized rule", small_rule_program())):
+        ppu = make_core_ppu(prog, B, H, seeds=list(range(B)))
+        st = state.copy()
+        call_many(ppu.ctx, st.port, 1)  # compile
+        n = 2000
+        walls = []
+        for _ in range(max(3, repeats // 4)):
+            w0 = time.perf_counter()
+            call_many(ppu.ctx, st.port, n)
+            walls.append(time.perf_counter() - w0)
+        ppu.check()
+        n_instr = int(ppu.ctx.status[0, 0, 3])
+        direct = min(walls) / (n * B * H)
+        run(chip, state, T, timer=timer, ppu_fn=ppu_core_fn, ppu_ctx=ppu.ctx)  # load / compile
+        run(chip, state, T)
+        with_ppu, without = [], []
+        for _ in range(max(5, repeats // 2)):
+            fresh = make_core_ppu(prog, B, H, seeds=list(range(B)))
+            c0 = time.process_time()
+            run(chip, state, T, timer=timer, ppu_fn=ppu_core_fn, ppu_ctx=fresh.ctx)
+            with_ppu.append(time.process_time() - c0)
+            fresh.check()
+            assert (fresh.ctx.n_events == n_events).all()
+            c0 = time.process_time()
+            run(chip, state, T)
+            without.append(time.process_time() - c0)
+        in_loop = (min(with_ppu) - min(without)) / (B * H * n_events)
+        print(f"invocation, {name} ({n_instr} instructions executed), batch {B} x {H} "
+              f"hemisphere, 4 x 4 array: {direct * 1e9:.0f} ns wall per invocation from a "
+              f"compiled loop; in the run loop ({n_events} timer events over {T:g} us) "
+              f"{in_loop * 1e9:.0f} ns CPU per invocation (run CPU min {min(with_ppu) * 1e3:.1f}"
+              f" ms with, {min(without) * 1e3:.1f} ms without the PPU)")
+
+
+FIRST_CALL = """
+import time
+t0 = time.perf_counter()
+from chip_emulator.chip import make_chip
+from chip_emulator.params import ChipSpec
+from chip_emulator.state import init_state
+from chip_emulator.run import Timer, run
+from chip_emulator.ppu import make_core_ppu, ppu_core_fn
+from chip_emulator.ppu.examples.stdp import stdp_program
+chip = make_chip(ChipSpec(n_hemispheres=1, n_rows=4, n_neurons=4), seeds=[0])
+st = init_state(chip, [1], weights=10)
+ppu = make_core_ppu(stdp_program(n_rows=4, n_halves=1), 1, 1, seeds=[0])
+t1 = time.perf_counter()
+run(chip, st, 10.0, timer=Timer(1.0, 1.0, 5), ppu_fn=ppu_core_fn, ppu_ctx=ppu.ctx)
+t2 = time.perf_counter()
+ppu.check()
+print(f"{t1 - t0:.2f} {t2 - t1:.2f} {time.process_time():.2f}")
+"""
+
+
+def bench_first_call(n=2):
+    import subprocess
+    import sys
+
+    for k in range(n):
+        w0 = time.perf_counter()
+        out = subprocess.run([sys.executable, "-c", FIRST_CALL], capture_output=True,
+                             text=True, check=True)
+        total = time.perf_counter() - w0
+        setup, first, cpu = (float(x) for x in out.stdout.split())
+        print(f"fresh process {k + 1}: imports + set-up {setup:.2f} s, first in-loop run "
+              f"{first:.2f} s, whole process {total:.2f} s wall, {cpu:.2f} s CPU")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=20)
     ap.add_argument("--no-in-loop", action="store_true")
+    ap.add_argument("--no-first-call", action="store_true")
     a = ap.parse_args()
     print("load:", os.popen("uptime").read().strip())
     bench_array(a.repeats)
     bench_core(a.repeats, not a.no_in_loop)
+    bench_invocation(a.repeats)
+    if not a.no_first_call:
+        bench_first_call()
     print("load:", os.popen("uptime").read().strip())
 
 
