@@ -13,7 +13,7 @@ _cache_guard.check()  # before any numba-cached module loads
 
 from . import isa  # noqa: E402
 from .array_io import ArrayIO, make_array_io  # noqa: E402
-from .builder import ProgramBuilder, Reg, VReg  # noqa: E402
+from .builder import IOBase, ProgramBuilder, Reg, VReg  # noqa: E402
 from .core_io import CorePPU, make_core_ppu, ppu_core_fn  # noqa: E402
 from .disasm import disassemble, format_instruction  # noqa: E402
 from .io_seam import register_backend  # noqa: E402
@@ -22,7 +22,7 @@ from .runtime import PPUError, PPUState, TimerSpec, new_state, run_once, run_tim
 
 __all__ = [
     "isa", "ArrayIO", "make_array_io", "CorePPU", "make_core_ppu", "ppu_core_fn",
-    "ProgramBuilder", "Reg", "VReg", "disassemble",
+    "IOBase", "ProgramBuilder", "Reg", "VReg", "disassemble",
     "format_instruction", "register_backend", "Program", "Symbol", "read_symbol",
     "write_symbol", "PPUError", "PPUState", "TimerSpec", "new_state", "run_once",
     "run_timer", "validate",

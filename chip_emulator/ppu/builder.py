@@ -47,6 +47,17 @@ class RowReg(Reg):
 
 
 @dataclass(frozen=True)
+class IOBase(Reg):
+    """A scalar register holding the I/O address of (kind, row 0, half) (``io_base``).
+    Given as the ``kind`` of ``io_in`` / ``io_out`` with a ``RowReg``, an access is one
+    instruction, ``fxvinx v, base, row`` (RA + RB), instead of an address add and the
+    access: the constant is loaded once, outside the row loop."""
+
+    kind: int = 0
+    half: int = 0
+
+
+@dataclass(frozen=True)
 class Label:
     ident: int
     name: str
@@ -205,6 +216,33 @@ class ProgramBuilder:
         self.la(_SCRATCH[0], symbol, 4 * index)
         self.emit("stw", reg, _SCRATCH[0], 0)
 
+    def io_base(self, kind: int, half: int = 0, name: str | None = None) -> IOBase:
+        """A register holding the I/O address of (kind, row 0, half), loaded here (call it
+        before the row loop); pass it as ``kind`` to ``io_in`` / ``io_out``."""
+        if not (0 <= kind < isa.N_IO_KINDS and half in (0, 1)):
+            raise ValueError(f"io_base: kind must be in 0..{isa.N_IO_KINDS - 1} and half 0 or 1, "
+                             f"got kind={kind}, half={half}")
+        r = self.reg(name or f"io_{isa.IO_NAMES[kind]}_{half}")
+        base = IOBase(r.index, r.name, kind, half)
+        self._regs[r.name] = base
+        self.li(base, isa.io_address(kind, 0, half))
+        return base
+
+    def _io_operands(self, kind: int | IOBase, row: Reg | int, half: int) -> tuple[Reg, Reg]:
+        """(RA, RB) of an I/O access: (base, row register) or (r0, address register)."""
+        if isinstance(kind, IOBase):
+            if half not in (0, kind.half):
+                raise ValueError(f"half={half} conflicts with {kind.name} (half {kind.half})")
+            if isinstance(row, RowReg):
+                return kind, row
+            t = _SCRATCH[1]
+            if isinstance(row, Reg):  # t = 2 * row, then base + t
+                self.emit("slwi", t, row, 1)
+                return kind, t
+            self.li(t, 2 * int(row))
+            return kind, t
+        return R0, self._io_address(kind, row, half)
+
     def _io_address(self, kind: int, row: Reg | int, half: int) -> Reg:
         t = _SCRATCH[1]
         if isinstance(row, RowReg):  # t = 2 * row + kind * 512 + half
@@ -216,13 +254,17 @@ class ProgramBuilder:
             self.li(t, isa.io_address(kind, int(row), half))
         return t
 
-    def io_in(self, v: VReg, kind: int, row: Reg | int = 0, half: int = 0, c: int = 0):
-        """v <- I/O location (kind, row, half), lanes masked by condition c."""
-        self.emit("fxvinx", v, R0, self._io_address(kind, row, half), c=c)
+    def io_in(self, v: VReg, kind: int | IOBase, row: Reg | int = 0, half: int = 0,
+              c: int = 0):
+        """v <- I/O location (kind, row, half), lanes masked by condition c. ``kind`` may
+        be an ``io_base`` register (then it also gives the half)."""
+        self.emit("fxvinx", v, *self._io_operands(kind, row, half), c=c)
 
-    def io_out(self, v: VReg, kind: int, row: Reg | int = 0, half: int = 0, c: int = 0):
-        """I/O location (kind, row, half) <- v, lanes masked by condition c."""
-        self.emit("fxvoutx", v, R0, self._io_address(kind, row, half), c=c)
+    def io_out(self, v: VReg, kind: int | IOBase, row: Reg | int = 0, half: int = 0,
+               c: int = 0):
+        """I/O location (kind, row, half) <- v, lanes masked by condition c. ``kind`` may
+        be an ``io_base`` register (then it also gives the half)."""
+        self.emit("fxvoutx", v, *self._io_operands(kind, row, half), c=c)
 
     def clamp_bytes(self, v: VReg, lo: VReg, hi: VReg, tmp: VReg) -> None:
         """v <- min(max(v, lo), hi) per byte (no min/max on FXV: subtract, compare, select).

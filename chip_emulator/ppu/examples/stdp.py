@@ -63,18 +63,23 @@ def stdp_program(n_rows: int = 256, n_halves: int = 2, eta_plus: int = 64,
             b.fxvshb(vec, vec, 31)  # halve: logical right shift by 1 (imm 31 = -1)
             b.fxvsubbfs(vec, vec, theta)  # baseline / 2 - theta
     b.splat(wmax, 63)
+    # I/O addresses of row 0 in registers, so that each access in the loop is one
+    # instruction (fxvinx v, base, row)
+    io = {(k, h): b.io_base(k, h) for k in (isa.IO_CAUSAL, isa.IO_ACAUSAL, isa.IO_WEIGHTS)
+          for h in range(n_halves)}
+    io_reset = b.io_base(isa.IO_CORR_RESET)
 
     with b.rows("row", n_rows) as row:
         for h in range(n_halves):
             for vec, kind, base, eta in ((c, isa.IO_CAUSAL, base_c[h], eta_p),
                                          (a, isa.IO_ACAUSAL, base_a[h], eta_m)):
-                b.io_in(vec, kind, row, h)
+                b.io_in(vec, io[kind, h], row)
                 b.fxvshb(vec, vec, 31)  # reading / 2 (logical)
                 b.fxvsubbfs(vec, base, vec)  # amplitude = (baseline - reading)/2 - theta
                 b.fxvcmpb(vec)
                 b.fxvsel(vec, vec, zero, c=isa.C_LT)  # max(amplitude, 0)
                 b.fxvmulbfs(vec, vec, eta)  # floor(amp * eta / 128)
-            b.io_in(w, isa.IO_WEIGHTS, row, h)
+            b.io_in(w, io[isa.IO_WEIGHTS, h], row)
             b.fxvaddbfs(w, w, c)  # potentiation
             b.fxvsubbfs(w, w, a)  # depression
             b.fxvcmpb(w)
@@ -82,8 +87,8 @@ def stdp_program(n_rows: int = 256, n_halves: int = 2, eta_plus: int = 64,
             b.fxvsubbfs(t, w, wmax)
             b.fxvcmpb(t)
             b.fxvsel(w, w, wmax, c=isa.C_GT)  # clamp above at 63
-            b.io_out(w, isa.IO_WEIGHTS, row, h)
-        b.io_out(zero, isa.IO_CORR_RESET, row, 0)  # reset both stores of the row
+            b.io_out(w, io[isa.IO_WEIGHTS, h], row)
+        b.io_out(zero, io_reset, row)  # reset both stores of the row
 
     b.load_word(s, "invocations")
     b.addi(s, s, 1)
@@ -97,10 +102,11 @@ def weights_pass_program(n_rows: int = 256, n_halves: int = 2, delta: int = 1) -
     b = ProgramBuilder()
     d, w = b.vreg("delta"), b.vreg("w")
     b.splat(d, delta)
+    io = [b.io_base(isa.IO_WEIGHTS, h) for h in range(n_halves)]
     with b.rows("row", n_rows) as row:
         for h in range(n_halves):
-            b.io_in(w, isa.IO_WEIGHTS, row, h)
+            b.io_in(w, io[h], row)
             b.fxvaddbm(w, w, d)
-            b.io_out(w, isa.IO_WEIGHTS, row, h)
+            b.io_out(w, io[h], row)
     b.halt()
     return b.build()
