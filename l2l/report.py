@@ -16,19 +16,17 @@ import logging
 import math
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")  # files only: no display needed on a cluster node
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from l2l.plots.common import DPI, FIGSIZE  # noqa: E402
-from l2l.plots.common import save as save_figure  # noqa: E402
-from l2l.plots.portrait import portrait_figure, task_portrait  # noqa: E402
-from l2l.results.analysis import best_genomes, learning_curves, summarize, varying_keys  # noqa: E402
-from l2l.results.atomic import write_bytes, write_text  # noqa: E402
-from l2l.results.load import find_runs, load_held_out, load_runs  # noqa: E402
+# figures are built outside pyplot (l2l.plots.common.figure): no backend is chosen or changed,
+# so a cluster node needs no display and importing this in a notebook keeps its inline plots
+from l2l.plots.common import figure
+from l2l.plots.common import save as save_figure
+from l2l.plots.portrait import portrait_figure, task_portrait
+from l2l.results.analysis import best_genomes, learning_curves, summarize, varying_keys
+from l2l.results.atomic import write_text
+from l2l.results.load import find_runs, load_held_out, load_runs
 
 log = logging.getLogger("l2l")
 PPU_METRICS = ("metric.ppu_bytes", "metric.ppu_cycles_max", "metric.ppu_cycles_mean")
@@ -47,22 +45,14 @@ def _band(curves: pd.DataFrame, keys: list[str], x: str, y: str) -> pd.DataFrame
     return out
 
 
-def _save(fig, path: Path) -> None:
-    import io
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI)
-    plt.close(fig)
-    write_bytes(path, buf.getvalue())
-
-
 def _log_scale_fits(values: pd.Series) -> bool:
     v = values.dropna()
     return bool(len(v) and (v > 0).all() and v.max() / max(v.min(), 1e-300) > 100)
 
 
 def _curve_figure(band: pd.DataFrame, x: str, ylabel: str, title: str, path: Path) -> None:
-    fig, ax = plt.subplots(figsize=FIGSIZE)
+    fig = figure()
+    ax = fig.subplots()
     for group, d in band.groupby("group", sort=True):
         ax.plot(d[x], d["mean"], label=f"{group} (n={int(d['runs'].max())})")
         ax.fill_between(d[x], d["min"], d["max"], alpha=0.2)
@@ -73,7 +63,7 @@ def _curve_figure(band: pd.DataFrame, x: str, ylabel: str, title: str, path: Pat
     ax.set_title(title)
     ax.legend(fontsize="small")
     fig.tight_layout()
-    _save(fig, path)
+    save_figure(fig, path)
     write_text(path.with_suffix(".csv"), band.to_csv(index=False))
 
 
@@ -102,7 +92,8 @@ def report(path: str | Path) -> Path:
         figures.append(f)
     stats = [c for c in gens.columns if c.startswith("strategy.") and not _constant_per_run(gens, c)]
     if stats:
-        fig, axes = plt.subplots(len(stats), 1, figsize=FIGSIZE, squeeze=False)
+        fig = figure()
+        axes = fig.subplots(len(stats), 1, squeeze=False)
         tidy = []
         for ax, stat in zip(axes[:, 0], stats, strict=True):
             band = _band(gens, keys, "generation", stat)
@@ -117,7 +108,7 @@ def report(path: str | Path) -> Path:
         axes[0, 0].legend(fontsize="small")
         fig.tight_layout()
         f = out / "strategy_statistics.png"
-        _save(fig, f)
+        save_figure(fig, f)
         write_text(f.with_suffix(".csv"), pd.concat(tidy).to_csv(index=False))
         figures.append(f)
     f = out / "evals_per_s.png"
@@ -164,7 +155,8 @@ def _held_out_figure(path: Path, best: pd.DataFrame, keys: list[str], f: Path) -
     data = data.sort_values(["group", "run", "kind"], kind="stable").reset_index(drop=True)
     groups = sorted(data["group"].unique())
     runs = sorted(data["run"].unique())
-    fig, ax = plt.subplots(figsize=FIGSIZE)
+    fig = figure()
+    ax = fig.subplots()
     for gi, g in enumerate(groups):
         mine = [r for r in runs if (data.loc[data["run"] == r, "group"] == g).any()]
         for ri, r in enumerate(mine):
@@ -177,7 +169,7 @@ def _held_out_figure(path: Path, best: pd.DataFrame, keys: list[str], f: Path) -
     ax.set_ylabel("fitness")
     ax.set_title("best genome of each run: held-out evaluations (dots) vs training fitness (x)")
     fig.tight_layout()
-    _save(fig, f)
+    save_figure(fig, f)
     write_text(f.with_suffix(".csv"), data.to_csv(index=False))
     return f
 
