@@ -11,10 +11,13 @@ which reruns one evaluation and returns tidy tables, any of: "spikes" (instance,
 are saved too, without a figure.
 
 The default seed is the one the best genome was first evaluated with in training (repetition
-0), so the replay reproduces a row of evaluations.parquet; `seed=N` replays on any other seed
-(e.g. one never seen in training). Output (default `<run>/replay/seed_<N>/`): `<table>.parquet`
-for each table, `<table>.png` and `<table>.csv` (the data the figure draws) for each plotted
-one, and `replay.json` (genome, seed, where the genome was found, its training fitness).
+0), so the replay reproduces a row of evaluations.parquet; `seed=N` replays on any other seed;
+`held_out=K` on the run's K-th held-out seed (never used in training; the same as row K of
+held_out.parquet when the run made at least K + 1 held-out evaluations).
+
+Output (default `<run>/replay/seed_<N>/`): `<table>.parquet` for each table, `<table>.png` and
+`<table>.csv` (the data the figure draws) for each plotted one, and `replay.json` (genome,
+seed, where the genome was found, its training fitness).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import pandas as pd
 from l2l.plots import membrane_figure, rewards_figure, save, spikes_figure, weights_figure
 from l2l.results.atomic import write_json, write_parquet
 from l2l.results.load import load_best, load_config, load_run
+from l2l.seeding import held_out_seed
 
 FIGURES = {
     "spikes": spikes_figure,
@@ -80,10 +84,19 @@ def _check_tables(tables) -> dict[str, pd.DataFrame]:
     return tables
 
 
-def replay(run_dir: str | Path, seed: int | None = None, out: str | Path | None = None) -> Path:
-    """Record one evaluation of the run's best genome on `seed`; returns the output directory."""
+def replay(
+    run_dir: str | Path, seed: int | None = None, out: str | Path | None = None, held_out: int | None = None
+) -> Path:
+    """Record one evaluation of the run's best genome on `seed` (or on its held-out seed number
+    `held_out`); returns the output directory."""
     run_dir = Path(run_dir)
     best = _check_run(run_dir)
+    if held_out is not None:
+        if seed is not None:
+            raise ReplayError("give seed=N or held_out=K, not both")
+        if isinstance(held_out, bool) or not isinstance(held_out, int) or held_out < 0:
+            raise ReplayError(f"held_out must be an integer >= 0 (a held-out seed's index), got {held_out!r}")
+        seed = held_out_seed(int(load_config(run_dir)["seed"]), held_out)
     task = run_task(run_dir)
     if not callable(getattr(task, "record", None)):
         raise ReplayError(
@@ -110,6 +123,7 @@ def replay(run_dir: str | Path, seed: int | None = None, out: str | Path | None 
             "run": str(run_dir),
             "task": task.name,
             "seed": int(seed),
+            "held_out": held_out,
             "genes": best["genes"],
             "generation": best["generation"],
             "individual": best["individual"],

@@ -92,7 +92,7 @@ def recorder_run(tmp_path_factory, study_config):
     with pytest.MonkeyPatch.context() as mp:
         mp.setitem(l2l.tasks.REGISTRY, "recorder", RecorderTask)
         run = tmp_path_factory.mktemp("replay") / "run"
-        cfg = study_config(task={"name": "recorder"}, generations=4, repetitions=2)
+        cfg = study_config(task={"name": "recorder"}, generations=4, repetitions=2, held_out=3)
         run_study(study_from_dict(cfg), run)
         yield run
 
@@ -154,6 +154,18 @@ def test_replay_on_another_seed_goes_elsewhere_and_differs(recorder_run, tmp_pat
     assert not ra.equals(rb)
 
 
+def test_replay_on_a_held_out_seed_reproduces_the_held_out_row(recorder_run, tmp_path):
+    held = pd.read_parquet(recorder_run / "held_out.parquet")
+    out = replay(recorder_run, held_out=1, out=tmp_path / "h1")
+    meta = json.loads((out / "replay.json").read_text())
+    assert meta["held_out"] == 1 and meta["seed"] == held["eval_seed"].iloc[1]
+    assert pd.read_parquet(out / "summary.parquet")["score"].iloc[0] == held["fitness"].iloc[1]
+    with pytest.raises(ReplayError, match="not both"):
+        replay(recorder_run, seed=1, held_out=1)
+    with pytest.raises(ReplayError, match="held_out must be an integer >= 0"):
+        replay(recorder_run, held_out=-1)
+
+
 def test_clear_errors(tmp_path, study_config, recorder_run):
     with pytest.raises(ReplayError, match="not an l2l run directory"):
         replay(tmp_path)
@@ -186,7 +198,9 @@ def test_replay_command(recorder_run, tmp_path, clean_env):
     bad = cli(str(tmp_path / "nothing"))
     assert bad.returncode == 2 and "is not an l2l run directory" in bad.stderr
     bad = cli(str(recorder_run), "sed=5")
-    assert bad.returncode == 2 and "unknown option 'sed=5'; allowed: seed=N, out=DIR" in bad.stderr
+    assert (
+        bad.returncode == 2 and "unknown option 'sed=5'; allowed: seed=N, held_out=K, out=DIR" in bad.stderr
+    )
 
 
 @pytest.mark.slow  # the bandit agent's run loop with the processor: compiled once per process
