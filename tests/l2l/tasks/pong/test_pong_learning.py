@@ -1,0 +1,44 @@
+"""Slow Pong tests: learning with the paper's rule on chips with mismatch, the mismatch-compensation
+test (learned weights anti-correlate with excitability), the overlays end to end."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from l2l.tasks.pong.chip_run import PongSetup, learned, play
+from l2l.tasks.pong.excitability import compensation, excitability
+from plasticity_rules.pong_rstdp import PongRSTDP
+
+
+@pytest.mark.slow
+def test_rstdp_learns_and_compensates_mismatch():
+    """Learning raises the reward, and the learned weights of each motor neuron anti-correlate with
+    its excitability (Wunderlich et al. 2019), on two chip instances with mismatch on."""
+    setup = PongSetup()
+    chips, runs = [11, 12], [21, 22]
+    genes = PongRSTDP().defaults()  # the paper's lr = 0.125 at our operating point
+    out = play(PongRSTDP().compile(genes), setup, chips, runs, 4000, w_init=genes["w_init"],
+               tau_corr_us=genes["tau_corr_us"], eta_corr_lsb=genes["eta_corr_lsb"])
+    first = out.rewards[:, :400].mean(axis=1)
+    assert (learned(out.rewards) > first + 0.2).all(), (first, learned(out.rewards))
+    counts = excitability(setup, chips, tau_corr_us=genes["tau_corr_us"], eta_corr_lsb=genes["eta_corr_lsb"])
+    assert (counts.std(axis=1) > 0).all()
+    rho = compensation(out.weights, counts)
+    assert (rho < -0.3).all(), rho
+    # without learning there is nothing to compensate: the initial weights are independent of it
+    rho0 = compensation(out.weights_init, counts)
+    assert (np.abs(rho0) < 0.5).all(), rho0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("overlay", ["pong_rstdp", "pong_meta_network"])
+def test_overlay_runs_end_to_end(tmp_path, l2l, clean_env, overlay):
+    run = tmp_path / "run"
+    l2l(f"experiment={overlay}", "evaluator=serial", "generations=1", "strategy.popsize=2",
+        "task.n_steps=30", "task.n_instances=1", "held_out=1", "quiet=true", f"hydra.run.dir={run}",
+        cwd=tmp_path, env=clean_env)
+    best = json.loads((run / "best.json").read_text())
+    assert best["held_out"]["n"] == 1
