@@ -101,11 +101,12 @@ class PongRSTDP:
         return b.build()
 
     def reference_dw(self, genes: Mapping[str, float], causal_lsb: np.ndarray, dr: np.ndarray) -> np.ndarray:
-        """The float formula (before quantisation): lr * max(c - 2 theta, 0) * dR, rounded."""
+        """The float formula: lr * c' * dR, rounded, with c' = 2 min(gain max(c / 2 - theta, 0), 127)
+        (the correlation gain saturates the byte lane at 127)."""
         g = {**self.defaults(), **genes}
-        c = np.maximum(np.asarray(causal_lsb, float) - 2 * float(g["theta"]), 0.0)
-        c = c * 2 ** corr_shift(g["corr_gain"])
-        return np.round(float(g["lr"]) * c * np.asarray(dr, float))
+        amp = np.maximum(np.asarray(causal_lsb, float) / 2 - round(float(g["theta"])), 0.0)
+        amp = np.minimum(amp * 2 ** corr_shift(g["corr_gain"]), 127.0)
+        return np.round(float(g["lr"]) * 2 * amp * np.asarray(dr, float))
 
     def portrait(self, genes: Mapping[str, float], **axes: np.ndarray) -> pd.DataFrame:
         return pong_portrait(self.compile(genes), **axes)

@@ -19,7 +19,7 @@ def test_rstdp_portrait_matches_formula_within_quantisation(genes):
     df = rule.portrait(genes, causal=np.arange(0, 64, 4), reward=np.linspace(-1, 1, 9), weight=[32])
     ref = rule.reference_dw(genes, df.causal, df.reward)
     g = {**rule.defaults(), **genes}
-    amp = np.maximum(df.causal / 2 - round(g["theta"]), 0) * 2 ** corr_shift(g["corr_gain"])
+    amp = np.minimum(np.maximum(df.causal / 2 - round(g["theta"]), 0) * 2 ** corr_shift(g["corr_gain"]), 127)
     # k = dR * 2 lr is quantised to 1/128: an error of at most amp / 128 + 1/2 rounding each side
     tol = amp.to_numpy() / 128 + 1.0
     assert (np.abs(df.dw - ref) <= tol).all(), df[np.abs(df.dw - ref) > tol]
