@@ -32,6 +32,7 @@ def test_notebook_executes(tmp_path, monkeypatch):
     (spec / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "l2l", "language": "python"}))
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
     monkeypatch.setenv("RAY_USAGE_STATS_ENABLED", "0")
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # the notebook's sweep lands in pytest's tmp dir
     nb = nbformat.read(NOTEBOOK, as_version=4)
     # IPC sockets: the kernel listens on no network port at all
     km = KernelManager(kernel_name="l2l-test", transport="ipc", ip=str(tmp_path / "kernel"))
