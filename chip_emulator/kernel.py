@@ -58,9 +58,18 @@ from chip_emulator.kernel_synapses import (
     deliver_row,
     deliver_row_masked,
     rebase,
+    sync_rows,
     uniform_rows,
 )
-from chip_emulator.kernel_util import EVENT_CAP, FLUSH_EVERY, NO_EVENT, REBASE_TAUS, SCAN_BLOCK
+from chip_emulator.kernel_util import (
+    EVENT_CAP,
+    FLUSH_EVERY,
+    NO_EVENT,
+    REBASE_TAUS,
+    SCAN_BLOCK,
+    SMALL_ROW,
+    exp_neg,
+)
 
 
 def _run_loop(w0, w1, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
@@ -122,6 +131,7 @@ def _run_loop(w0, w1, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
     evbuf = np.empty(EVENT_CAP, np.int64)
     NU = np.uint64(N)
     RU = np.uint64(R)
+    small = N <= SMALL_ROW and R <= SMALL_ROW  # the loops of kernel_synapses are inlined
 
     # the neuron range, indexed from 0: a signed offset index (i0 + i) would keep
     # numba's negative-index check in the loop and stop vectorisation (10x)
@@ -177,6 +187,8 @@ def _run_loop(w0, w1, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
         # ---- 1. timer events at t = gs dt: the PPU sees the state at t
         while t_ptr < n_timer and timer_steps[t_ptr] == gs:
             for f in range(w0, w1):
+                if uniform[f]:
+                    sync_rows(APRE2, TPRE2, f, R, uni, a_row, t_row)
                 if ppu_fn is not None:  # pruned at compile time when there is no PPU
                     b = f // H
                     ppu_fn(ppu_ctx, port, b, f - b * H, gs * dt)
@@ -270,8 +282,14 @@ def _run_loop(w0, w1, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
                     else:
                         deliver_row(II2, W2, G2, f, fr, NU)
                     if corr_on:
-                        acausal_row(ACA2, ETA2, DLA2, TPOST2, BPOST2, f, fr, NU, trel, ga, k_af,
-                                    e0a, eqa)
+                        if small:  # a few lanes: the loop costs less than a call
+                            for n in range(NU):
+                                u = np.float32(DLA2[fr, n]) * ((trel - TPOST2[f, n]) * k_af)
+                                eta = e0a + np.float32(ETA2[fr, n]) * eqa
+                                ACA2[fr, n] += eta * (BPOST2[f, n] * ga * exp_neg(u))
+                        else:
+                            acausal_row(ACA2, ETA2, DLA2, TPOST2, BPOST2, f, fr, NU, trel, ga,
+                                        k_af, e0a, eqa)
                         a_row[f, r] = ap_now
                         t_row[f, r] = trel
                 else:
@@ -282,9 +300,8 @@ def _run_loop(w0, w1, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
                     if corr_on:
                         acausal_row_masked(ACA2, ETA2, DLA2, LAB2, TPOST2, BPOST2, f, fr, NU, addr,
                                            trel, ga, k_af, e0a, eqa)
-                if corr_on:
-                    TPRE2[fr, addr] = trel
-                    APRE2[fr, addr] = ap_now
+                        TPRE2[fr, addr] = trel
+                        APRE2[fr, addr] = ap_now
 
         # ---- 3. all neurons of the range: exact integration to (k+1) dt
         # literal flags: each variant compiles as its own loop without the others' terms
@@ -340,7 +357,12 @@ def _run_loop(w0, w1, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
                     if adex_on:
                         WA[i] += BJ[i]
                     if corr_on:
-                        if uniform[f]:
+                        if uniform[f] and small:
+                            for r in range(RU):
+                                u = np.float32(DLC2[i, r]) * ((tp - t_row[f, r]) * k_cf)
+                                eta = e0c + np.float32(ETC2[i, r]) * eqc
+                                CAU2[i, r] += eta * (a_row[f, r] * gc * exp_neg(u))
+                        elif uniform[f]:
                             causal_column(CAU2, ETC2, DLC2, a_row, t_row, i, f, RU, tp, gc, k_cf,
                                           e0c, eqc)
                         else:
@@ -366,6 +388,8 @@ def _run_loop(w0, w1, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
     NPEND, NSPK = pend_count.reshape(-1), spk_count.reshape(-1)
     for j in range(nw):
         f = w0 + j
+        if uniform[f]:
+            sync_rows(APRE2, TPRE2, f, R, uni, a_row, t_row)
         PEB[f] = peb[j]
         RNGS[f] = rngs[j]
         NPEND[f] = npend[j]

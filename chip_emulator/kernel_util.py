@@ -16,6 +16,7 @@ import numpy as np
 from numba import njit
 
 SCAN_BLOCK = 32  # spike search: neurons per block sum
+SMALL_ROW = 8  # rows/columns up to this long are paired inline (a call costs more)
 EVENT_CAP = 4096  # events delivered per step and hemisphere (inputs validated against it)
 NO_EVENT = np.iinfo(np.int64).max  # 'no next explicit event' (np.iinfo in a loop is slow)
 REBASE_TAUS = 30.0  # move the correlation time base after this many time constants

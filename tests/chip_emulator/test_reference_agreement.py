@@ -2,6 +2,8 @@
 mismatch on: spikes, membranes, counters bit for bit; correlation within the kernel's
 documented second-order error."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -57,6 +59,23 @@ def test_kernel_matches_reference_with_mismatch(uniform_labels, adex):
     for i in (3, 4):  # causal, anti-causal: raw mismatch has |delta| up to 0.5
         top = s2.port[i].max()
         assert top > 1.0
+        np.testing.assert_allclose(s1.port[i], s2.port[i], atol=0.01 * top, rtol=0)
+
+
+@pytest.mark.parametrize("uniform_labels", [True, False])
+def test_small_chip_path_matches_reference(uniform_labels):
+    # up to kernel_util.SMALL_ROW rows and neurons the correlation loops run inline
+    # (bandit-sized agents); larger chips call the vectorised functions (test above)
+    chip, state, wiring, inputs = random_network(17, uniform_labels, R=6, N=3)
+    inputs = dataclasses.replace(inputs, poisson_rate_hz=inputs.poisson_rate_hz * 8)
+    s1, r1 = run(chip, state, 100.0, wiring, inputs)
+    s2, r2 = reference_run(chip, state, 100.0, wiring, inputs)
+    assert r1.spike_count.sum() > 20
+    np.testing.assert_array_equal(r1.spike_step, r2.spike_step)
+    np.testing.assert_array_equal(s1.v, s2.v)
+    for i in (3, 4):
+        top = s2.port[i].max()
+        assert top > 0.1
         np.testing.assert_allclose(s1.port[i], s2.port[i], atol=0.01 * top, rtol=0)
 
 
