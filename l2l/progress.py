@@ -143,7 +143,9 @@ class Progress:
             self.stream.flush()
             self._shown = 0
 
-    def done(self, reason: str, best: dict | None, run_dir: Path) -> None:
+    def close(self) -> None:
+        """Leave the terminal as it was: keep the last live line, detach the log filters.
+        Safe to call more than once (the study calls it also when a run raises)."""
         if self.live and self._shown:
             self.stream.write("\n")  # keep the last live line on screen
             self.stream.flush()
@@ -151,5 +153,12 @@ class Progress:
         for h, f in self._filters:
             h.removeFilter(f)
         self._filters.clear()
+
+    def done(self, reason: str, best: dict | None, run_dir: Path) -> None:
+        self.close()
         fit = "none" if best is None else f"{best['fitness']:.6g} (generation {best['generation']})"
+        held = best.get("held_out") if best else None
+        if held:
+            fit += (f"; held-out {held['mean']:.6g} +- {held['std']:.3g}"
+                    f" (n = {held['n']}, failed {held['failed']})")
         log.info("stopped: %s; best %s; results in %s", reason, fit, run_dir)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -146,7 +147,8 @@ def run_study(spec: StudySpec, run_dir: str | Path, resume: bool = False) -> Stu
     reps = spec.repetitions
     # One BLAS thread for the outer loop's linear algebra: parallelism comes from the workers,
     # and OpenBLAS threads contending with them made a 100x100 eigh 70x slower on 2 cores.
-    with spec.evaluator as evaluator, threadpool_limits(limits=1, user_api="blas"):
+    # closing(progress): the terminal is left as it was also when a run raises
+    with spec.evaluator as evaluator, threadpool_limits(limits=1, user_api="blas"), closing(progress):
         while not (reason := _stop_reason(spec, g, n_evals, best, strategy.stop(state))):
             t0 = time.perf_counter()
             unit, state = strategy.ask(state)
