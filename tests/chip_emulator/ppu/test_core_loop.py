@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from chip_emulator.chip import make_chip
 from chip_emulator.network import Inputs, event_label
@@ -68,6 +69,7 @@ def test_threads_use_the_cached_loop_too():
     np.testing.assert_array_equal(ppu.ctx.cycles, ppu2.ctx.cycles)
 
 
+@pytest.mark.slow  # two fresh processes; the first compiles the loop (~15 s) when stale
 def test_a_fresh_process_loads_the_loop_from_the_disk_cache():
     code = textwrap.dedent("""
         import sys
