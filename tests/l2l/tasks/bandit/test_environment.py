@@ -123,8 +123,9 @@ def test_reward_frequencies_match_probabilities():
 def test_stream_seeds_are_reproducible_and_distinct():
     from l2l.tasks.bandit import stream_seed
 
-    seeds = {stream_seed(5, s, i) for s in ("probabilities", "rewards", "policy") for i in range(3)}
-    assert len(seeds) == 9 and all(0 <= s < 2**63 for s in seeds)
+    seeds = {stream_seed(5, s, i) for s in ("probabilities", "rewards", "policy", "chip") for i in range(3)}
+    assert len(seeds) == 12 and all(0 <= s < 2**63 for s in seeds)
     assert stream_seed(5, "policy", 2) == stream_seed(5, "policy", 2) != stream_seed(6, "policy", 2)
-    with pytest.raises(ValueError, match=r"stream 'noise' is unknown; allowed: \['policy', 'probabilities'"):
+    allowed = r"stream 'noise' is unknown; allowed: \['chip', 'policy', 'probabilities'"
+    with pytest.raises(ValueError, match=allowed):
         stream_seed(5, "noise")
