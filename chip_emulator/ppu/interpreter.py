@@ -224,7 +224,7 @@ def execute(code, sram, vr, acc, vcr, gpr, status, io, data_base, max_cycles, sc
                 cycles += run_cycles - isa.OP_CYCLES[op]  # (this op is counted above)
                 count += run_count - 1
             elif g == G_ACC:
-                vexec_acc(op, vr, acc, vcr, rt, ra, rb, cc, imm, np.int64(gpr[ra]))
+                vexec_acc(op, vr, acc, vcr, rt, ra, rb, cc, imm, np.int64(gpr[ra]), scratch)
             else:
                 vexec_slow(op, vr, acc, vcr, rt, ra, rb, cc, imm, np.int64(gpr[ra]))
         elif op == isa.ADDI:

@@ -64,24 +64,25 @@ for _op in range(isa.ADDBM, isa.UPCKBR + 1):
 
 
 @njit
-def vexec_acc(op, vr, acc, vcr, rt, ra, rb, c, imm, scalar):
-    """The byte ops that read or write the accumulator (group G_ACC)."""
+def vexec_acc(op, vr, acc, vcr, rt, ra, rb, c, imm, scalar, tmp):
+    """The byte ops that read or write the accumulator (group G_ACC); ``tmp`` int8[1, 128]
+    is the scratch row of those that write a register (see vector_ops)."""
     if op == isa.MATACBM:
         k_matacbm(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
     elif op == isa.MULTACBM:
         k_multacbm(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
     elif op == isa.MABM:
-        k_mabm(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
+        k_mabm(vr, acc, vcr, rt, ra, rb, c, imm, scalar, tmp)
     elif op == isa.MABFS:
-        k_mabfs(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
+        k_mabfs(vr, acc, vcr, rt, ra, rb, c, imm, scalar, tmp)
     elif op == isa.MATACBFS:
         k_matacbfs(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
     elif op == isa.MULTACBFS:
         k_multacbfs(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
     elif op == isa.ADDACBM:
-        k_addacbm(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
+        k_addacbm(vr, acc, vcr, rt, ra, rb, c, imm, scalar, tmp)
     elif op == isa.ADDACBFS:
-        k_addacbfs(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
+        k_addacbfs(vr, acc, vcr, rt, ra, rb, c, imm, scalar, tmp)
     elif op == isa.MTACB:
         k_mtacb(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
     elif op == isa.MTACBF:

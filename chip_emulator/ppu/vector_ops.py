@@ -176,44 +176,44 @@ def k_mulbfs(vr, acc, vcr, rt, ra, rb, c, imm, scalar, tmp):
 
 
 @njit
-def k_mabm(vr, acc, vcr, rt, ra, rb, c, imm, scalar):  # upper 8 bits of (ACC + ab) mod 2^16
+def k_mabm(vr, acc, vcr, rt, ra, rb, c, imm, scalar, tmp):  # upper 8 bits of (ACC + ab) mod 2^16
     if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
         return
-    for i in range(128):
-        m = np.int8(-lane_on(vcr[i], c))
+    for i in range(128):  # via the scratch row: the destination is often a source
         s = np.int16(acc[i] + np.int16(vr[ra, i]) * np.int16(vr[rb, i]))
-        vr[rt, i] = (np.int8(s >> 8) & m) | (vr[rt, i] & ~m)
+        tmp[0, i] = np.int8(s >> 8)
+    commit_row(vr, rt, tmp, vcr, c)
 
 
 @njit
-def k_mabfs(vr, acc, vcr, rt, ra, rb, c, imm, scalar):  # upper 8 bits of sat16(ACC + fract(ab))
+def k_mabfs(vr, acc, vcr, rt, ra, rb, c, imm, scalar, tmp):  # upper 8 bits of sat16(ACC + fract(ab))
     if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
         return
-    for i in range(128):
-        m = np.int8(-lane_on(vcr[i], c))
+    for i in range(128):  # via the scratch row: the destination is often a source
         p = min(np.int32(vr[ra, i]) * np.int32(vr[rb, i]) * 2, 32767)  # 2*(-128)^2 saturates
         s = min(max(np.int32(acc[i]) + p, -32768), 32767)
-        vr[rt, i] = (np.int8(s >> 8) & m) | (vr[rt, i] & ~m)
+        tmp[0, i] = np.int8(s >> 8)
+    commit_row(vr, rt, tmp, vcr, c)
 
 
 @njit
-def k_addacbm(vr, acc, vcr, rt, ra, rb, c, imm, scalar):  # upper 8 bits of (ACC + a) mod 2^16
+def k_addacbm(vr, acc, vcr, rt, ra, rb, c, imm, scalar, tmp):  # upper 8 bits of (ACC + a) mod 2^16
     if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
         return
-    for i in range(128):
-        m = np.int8(-lane_on(vcr[i], c))
+    for i in range(128):  # via the scratch row: the destination is often a source
         s = np.int16(acc[i] + np.int16(vr[ra, i]))
-        vr[rt, i] = (np.int8(s >> 8) & m) | (vr[rt, i] & ~m)
+        tmp[0, i] = np.int8(s >> 8)
+    commit_row(vr, rt, tmp, vcr, c)
 
 
 @njit
-def k_addacbfs(vr, acc, vcr, rt, ra, rb, c, imm, scalar):  # upper 8 bits of sat16(ACC + a)
+def k_addacbfs(vr, acc, vcr, rt, ra, rb, c, imm, scalar, tmp):  # upper 8 bits of sat16(ACC + a)
     if rt < 0 or ra < 0 or rb < 0:  # non-negative: no index wraparound in the loops
         return
-    for i in range(128):
-        m = np.int8(-lane_on(vcr[i], c))
+    for i in range(128):  # via the scratch row: the destination is often a source
         s = min(max(np.int32(acc[i]) + np.int32(vr[ra, i]), -32768), 32767)
-        vr[rt, i] = (np.int8(s >> 8) & m) | (vr[rt, i] & ~m)
+        tmp[0, i] = np.int8(s >> 8)
+    commit_row(vr, rt, tmp, vcr, c)
 
 
 @njit
