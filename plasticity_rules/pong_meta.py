@@ -11,12 +11,17 @@ Per synapse of the state's row, lane-parallel on the vector unit (`plasticity_ru
 
 The game, the action choice and the running mean reward are those of `pong_program`, as for the
 hand-written R-STDP kernel (`pong_rstdp`); only the weight update differs.
+
+Start (the genes' defaults, `start="rstdp"`): relu units h0 = relu(amp + dR - 1), h1 = relu(amp -
+dR - 1), y = h0 - h1, a crude R-STDP (y = dR where the causal amplitude saturates, 0 where it is
+small); the other hidden units start at 0 (no effect). `start="zero"`: every weight 0 (no
+plasticity).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -30,27 +35,37 @@ from .pong_program import RuleRegs, build_pong_program
 from .pong_rstdp import PONG_TASK_GENES, corr_shift, mean_r_update_genes
 
 N_INPUTS = 3  # amp, dR, weight
+RSTDP_START = {"mlp_w1_0_0": 1.0, "mlp_w1_0_1": 1.0, "mlp_b1_0": -1.0,  # h0 = relu(amp + dR - 1)
+               "mlp_w1_1_0": 1.0, "mlp_w1_1_1": -1.0, "mlp_b1_1": -1.0,  # h1 = relu(amp - dR - 1)
+               "mlp_w2_0": 1.0, "mlp_w2_1": -1.0}  # y = h0 - h1
 
 
 @dataclass(frozen=True)
 class PongMetaNetwork:
     name: str = "pong_meta_network"
     n_hidden: int = 6
-    activation: str = "hardtanh"
+    activation: str = "relu"
     out_gain: int = 16
+    start: str = "rstdp"  # the MLP genes' defaults: "rstdp" (a crude R-STDP) or "zero"
     w_min: int = 0
     w_max: int = 63
 
     def __post_init__(self):
         if not 1 <= int(self.out_gain) <= 127:
             raise ValueError(f"PongMetaNetwork.out_gain = {self.out_gain}: allowed 1..127")
+        if self.start not in ("rstdp", "zero"):
+            raise ValueError(f"PongMetaNetwork.start = {self.start!r}: allowed 'rstdp', 'zero'")
+        if self.start == "rstdp" and self.n_hidden < 2:
+            raise ValueError("PongMetaNetwork.start = 'rstdp' needs n_hidden >= 2")
 
     @property
     def network(self) -> MetaNetwork:
         return MetaNetwork(N_INPUTS, self.n_hidden, self.activation)
 
     def gene_specs(self) -> tuple[GeneSpec, ...]:
-        return self.network.gene_specs("mlp") + mean_r_update_genes() + PONG_TASK_GENES
+        start = RSTDP_START if self.start == "rstdp" else {}
+        mlp = tuple(replace(g, default=start.get(g.name, g.default)) for g in self.network.gene_specs("mlp"))
+        return mlp + mean_r_update_genes() + PONG_TASK_GENES
 
     def defaults(self) -> dict[str, float]:
         return {g.name: g.default for g in self.gene_specs()}

@@ -34,12 +34,19 @@ def test_rstdp_clamps_to_weight_range():
 
 
 def test_meta_network_zero_params_do_nothing_and_bias_potentiates():
-    rule = PongMetaNetwork(n_hidden=2)
+    rule = PongMetaNetwork(n_hidden=2, start="zero")
     assert (rule.portrait({}, causal=[0, 40], reward=[-1, 1]).dw == 0).all()
     genes = {"mlp_b2": 0.5}
     assert (rule.portrait(genes, causal=[0, 40], reward=[-1, 1], weight=[10]).dw > 0).all()
     p0, p1 = rule.compile({}), rule.compile({"mlp_w1_0_0": 0.5, "mlp_w2_0": 0.5})
     assert p1.size_bytes > p0.size_bytes  # weights quantised to 0 emit nothing
+
+
+def test_meta_network_starts_as_a_crude_rstdp():
+    df = PongMetaNetwork(n_hidden=2).portrait({}, causal=[0, 200], reward=[-1, -0.5, 0, 0.5, 1], weight=[32])
+    big = df[df.causal == 200].set_index("reward").dw
+    assert (df[df.causal == 0].dw == 0).all()  # no correlation, no change
+    assert big[0.0] == 0 and big[1.0] > big[0.5] > 0 > big[-0.5] > big[-1.0]  # sign and size of dR
 
 
 def _array_machine(program, ball):
