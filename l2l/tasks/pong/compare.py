@@ -41,10 +41,11 @@ def main(argv=None) -> None:
     ap.add_argument("--seed", type=int, default=9001)
     ap.add_argument("--instances", type=int, default=5)
     ap.add_argument("--budget", type=int, default=3000, help="also report the last 10 %% before this step")
+    ap.add_argument("--rule", default="rstdp", help="rstdp (paper constants) or meta_network (its start)")
     args = ap.parse_args(argv)
-    task = PongTask(n_steps=args.steps, n_instances=args.instances)
+    task = PongTask(rule=args.rule, n_steps=args.steps, n_instances=args.instances)
     rule = task.make_rule()
-    genomes = {"paper constants": rule.defaults()}
+    genomes = {"paper constants" if args.rule == "rstdp" else "start": rule.defaults()}
     if args.run is not None:
         best = json.loads((args.run / "best.json").read_text())
         genomes["evolved"] = {**rule.defaults(), **best["genes"]}
