@@ -111,6 +111,37 @@ def machine_scaling(repeats: int) -> float:
     return best
 
 
+def thread_profile(repeats: int) -> list[dict]:
+    """2-thread full-chip runs with each thread's own CPU time (``time.thread_time``)
+    and wall span: whether the split is even and overhead-free, apart from whether a
+    second core was free (wall). Wraps ``run_kernel`` of chip_emulator.run."""
+    import importlib
+    import threading
+
+    runmod = importlib.import_module("chip_emulator.run")
+    chip, state, wiring, inputs = full_chip()
+    runmod.run(chip, state, 10.0, wiring, inputs, threads=2)
+    orig, log, out = runmod.run_kernel, [], []
+
+    def timed(lo, hi, *args):
+        t0, c0 = time.perf_counter(), time.thread_time()
+        orig(lo, hi, *args)
+        log.append((threading.current_thread().name, time.perf_counter() - t0,
+                    time.thread_time() - c0))
+
+    runmod.run_kernel = timed
+    try:
+        for _ in range(repeats):
+            st = state.copy()
+            log.clear()
+            t0 = time.perf_counter()
+            runmod.run(chip, st, HW_MS_US, wiring, inputs, threads=2, inplace=True)
+            out.append(dict(wall=time.perf_counter() - t0, threads=list(log)))
+    finally:
+        runmod.run_kernel = orig
+    return out
+
+
 # ---------------------------------------------------------------- bandit-sized agents
 def _bandit_setup(n_agents: int, stimulus: str = "poisson"):
     from chip_emulator.chip import make_chip
@@ -317,6 +348,10 @@ def main():
           f"hardware ms (cpu of both threads {two['cpu']:.4f} s); speedup "
           f"{one['wall'] / two['wall']:.2f}x; a shared-nothing compute loop gains "
           f"{ceiling:.2f}x from 2 threads on this machine now")
+    for p in thread_profile(args.repeats):
+        print(f"  2 threads, per thread (name, wall ms, own CPU ms): "
+              f"{', '.join(f'{n} {w * 1e3:.2f} {c * 1e3:.2f}' for n, w, c in p['threads'])}; "
+              f"run wall {p['wall'] * 1e3:.2f} ms; one thread alone: CPU {one['cpu'] * 1e3:.2f} ms")
     for stimulus, max_spikes in (("poisson", 0), ("regular", 0), ("poisson", 10_000)):
         bandit = bench_bandit(args.bandit_agents, args.bandit_trials, args.repeats, stimulus,
                               max_spikes)
