@@ -146,6 +146,8 @@ def _held_out_figure(path: Path, best: pd.DataFrame, keys: list[str], f: Path) -
         held = load_held_out(path)
     except FileNotFoundError:
         return None
+    if "genome" in held.columns:  # the best genome's rows (the strategy's centre has its own)
+        held = held[held["genome"] == "best"]
     group = best.set_index("run").apply(_group_label, axis=1, keys=keys)
     held = held.assign(group=held["run"].map(group), kind="held_out")
     train = best.assign(group=best["run"].map(group), kind="training")

@@ -8,7 +8,7 @@
         results = evaluator.map(task, genes x reps, seeds(g, i, r))
         state, stats = strategy.tell(state, unit, losses(results))
         tables.append(...); tables.flush(); checkpoint.save(...)    # atomic, every generation
-    best genome -> evaluator.map(task, best x held_out, held-out seeds)  # fresh data and chips
+    best genome, strategy centre -> evaluator.map(task, each x held_out, held-out seeds)  # fresh data, chips
 
 Stopping is decided at the top of each generation from persisted state only, so a resumed run
 stops exactly where the uninterrupted one would.
@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from l2l import fitness
@@ -108,14 +109,27 @@ def _generation_row(g, n_evals, gen_evals, fit, best, stats, direction, eval_s, 
     }
 
 
-def _held_out(spec: StudySpec, space, evaluator, best: dict, tables: RunTables) -> dict:
-    """Evaluate the best genome on seeds never used in training; write the rows, return the summary."""
-    genes = space.encode(best["genes"])
+def _held_out(spec: StudySpec, space, evaluator, best: dict, center, generation: int, tables: RunTables):
+    """Evaluate the best genome, and the strategy's recommended centre when it has one, on the same
+    seeds never used in training; write the rows (column `genome`), return a summary per genome.
+
+    With a noisy task the best genome is the luckiest of many evaluations (optimistic in training);
+    the centre of the search distribution is the estimate ES theory recommends (the same seeds make
+    the two a paired comparison)."""
+    candidates = {"best": (best["generation"], space.encode(best["genes"]))}
+    if center is not None:
+        candidates["center"] = (generation, space.from_unit(np.asarray(center)[None, :])[0])
     seeds = np.array([held_out_seed(spec.seed, k) for k in range(spec.held_out)])
-    results = evaluator.map(spec.task, np.repeat(genes[None, :], spec.held_out, axis=0), seeds)
-    frame = held_out_frame(best["generation"], space.names, genes, seeds, results)
-    tables.write_held_out(frame)
-    return held_out_summary(frame)
+    genes = np.concatenate([np.repeat(x[None, :], len(seeds), axis=0) for _, x in candidates.values()])
+    results = evaluator.map(spec.task, genes, np.tile(seeds, len(candidates)))
+    n = len(seeds)
+    frames = {
+        name: held_out_frame(gen, space.names, x, seeds, results[k * n:(k + 1) * n]).assign(genome=name)
+        for k, (name, (gen, x)) in enumerate(candidates.items())
+    }
+    tables.write_held_out(pd.concat(frames.values(), ignore_index=True))
+    summaries = {name: held_out_summary(f) for name, f in frames.items()}
+    return summaries, {name: space.decode(x) for name, (_, x) in candidates.items()}
 
 
 def run_study(spec: StudySpec, run_dir: str | Path, resume: bool = False) -> StudyOutcome:
@@ -181,8 +195,13 @@ def run_study(spec: StudySpec, run_dir: str | Path, resume: bool = False) -> Stu
 
         status = {"finished": True, "stop_reason": reason, "generation": g, "evaluations": n_evals}
         if spec.held_out and best is not None:
-            best = {**best, "held_out": _held_out(spec, space, evaluator, best, tables)}
-            status["held_out"] = best["held_out"]
+            center = strategy.center(state) if hasattr(strategy, "center") else None
+            summaries, genes = _held_out(spec, space, evaluator, best, center, g, tables)
+            best = {**best, "held_out": summaries["best"]}
+            status["held_out"] = summaries["best"]
+            if "center" in summaries:
+                best["center"] = {"generation": g, "genes": genes["center"], "held_out": summaries["center"]}
+                status["held_out_center"] = summaries["center"]
     tables.finish(best, status)
     progress.done(reason, best, run_dir)
     return StudyOutcome(run_dir, g, n_evals, best, reason)

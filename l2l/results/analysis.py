@@ -113,6 +113,8 @@ def best_genomes(pattern: str | Path, metrics: bool = False) -> pd.DataFrame:
         }
         if "held_out" in best:
             row.update({f"held_out.{k}": v for k, v in best["held_out"].items()})
+        if "center" in best:  # the strategy's final centre, on the same held-out seeds
+            row.update({f"center.held_out.{k}": v for k, v in best["center"]["held_out"].items()})
         if metrics:
             row.update(_best_metrics(run, best))
         rows.append(row)

@@ -8,8 +8,10 @@ runs/<run>/
   generations.parquet    one row per generation
   best.json              the best genome so far, with gene names
   status.json            finished or not, why it stopped, counts (written at start and end)
-  held_out.parquet       the best genome evaluated on held-out seeds at the end (config key
-                         held_out > 0); its summary is in best.json and status.json as "held_out"
+  held_out.parquet       the best genome (genome = "best") and the strategy's recommended centre
+                         ("center") evaluated on the same held-out seeds at the end (config key
+                         held_out > 0); summaries in best.json ("held_out", "center") and
+                         status.json ("held_out", "held_out_center")
   checkpoint.pkl (+ checkpoint.prev.pkl)
 
 evaluations.parquet columns: generation, individual, repetition, eval_seed, gene.<name>...,

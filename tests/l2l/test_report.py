@@ -146,11 +146,15 @@ def rule_sweep(tmp_path_factory, study_config):
 def test_load_held_out_and_best_genomes_with_held_out_and_metrics(rule_sweep):
     root, _ = rule_sweep
     held = load_held_out(root)
-    assert len(held) == 4 * 3 and {"run", "strategy.name", "seed", "eval_seed", "fitness"} <= set(
-        held.columns
-    )
+    # each run: its best genome and its strategy's final centre, on the same 3 held-out seeds
+    assert len(held) == 4 * 2 * 3
+    assert {"run", "strategy.name", "seed", "eval_seed", "fitness", "genome"} <= set(held.columns)
     best = best_genomes(root, metrics=True).set_index("run")
-    for run, rows in held.groupby("run"):
+    for run, both in held.groupby("run"):
+        rows = both[both["genome"] == "best"]
+        centre = both[both["genome"] == "center"]
+        assert list(rows["eval_seed"]) == list(centre["eval_seed"])
+        assert best.loc[run, "center.held_out.mean"] == pytest.approx(centre["fitness"].mean())
         assert best.loc[run, "held_out.mean"] == pytest.approx(rows["fitness"].mean())
         assert best.loc[run, "held_out.n"] == 3
         ev = load_run(run)
@@ -176,6 +180,7 @@ def test_report_held_out_figure_matches_the_tables(rule_sweep):
     assert img.shape[:2] == (500, 800) and img[..., :3].std() > 0.01
     data = pd.read_csv(out / "held_out.csv", dtype={"eval_seed": "Int64"})
     held = load_held_out(root)
+    held = held[held["genome"] == "best"]  # the figure shows the best genomes' held-out rows
     got = data[data.kind == "held_out"].astype({"eval_seed": "int64"}).set_index(["run", "eval_seed"])
     got = got["fitness"].sort_index()
     expect = held.set_index(["run", "eval_seed"])["fitness"].sort_index()

@@ -125,24 +125,30 @@ def test_failed_evaluations_are_recorded_ranked_worst_and_the_run_goes_on(spec, 
 
 
 def test_held_out_check_evaluates_the_best_genome_on_fresh_seeds(spec, tmp_path):
-    s = spec(held_out=4)  # sphere: the score ignores the seed, so each row must equal the best
+    s = spec(held_out=4)  # sphere: the score ignores the seed, so each row must equal its genome's value
     run_study(s, tmp_path)
     ev, best, status = load_run(tmp_path), load_best(tmp_path), load_status(tmp_path)
     held = pd.read_parquet(tmp_path / "held_out.parquet")
-    assert len(held) == 4 and list(held["index"]) == [0, 1, 2, 3]
+    assert list(held["genome"]) == ["best"] * 4 + ["center"] * 4
+    assert list(held["index"]) == [0, 1, 2, 3] * 2
     assert held["error"].isna().all()
     assert not set(held["eval_seed"]) & set(ev["eval_seed"])  # never used in training
-    assert held["eval_seed"].nunique() == 4
-    genes = s.task.search_space().encode(best["genes"])
-    for _, row in held.iterrows():  # each row is the task's score of the best genome on that seed
-        assert row["fitness"] == s.task.evaluate(genes, int(row["eval_seed"]))[0]
-        assert row["generation"] == best["generation"]
-        assert row["fitness"] == best["fitness"]
+    mine, centre = held[held["genome"] == "best"], held[held["genome"] == "center"]
+    assert mine["eval_seed"].nunique() == 4
+    assert list(mine["eval_seed"]) == list(centre["eval_seed"])  # paired: the same seeds
+    space = s.task.search_space()
+    for genome, rows in (("best", mine), ("center", centre)):
+        genes = space.encode(best["genes"] if genome == "best" else best["center"]["genes"])
+        for _, row in rows.iterrows():  # each row is the task's score of that genome on that seed
+            assert row["fitness"] == s.task.evaluate(genes, int(row["eval_seed"]))[0]
+    assert (mine["generation"] == best["generation"]).all() and (mine["fitness"] == best["fitness"]).all()
+    assert (centre["generation"] == 12).all() and best["center"]["generation"] == 12
     summary = best["held_out"]
-    assert summary == status["held_out"]
+    assert summary == status["held_out"] and best["center"]["held_out"] == status["held_out_center"]
     assert summary["n"] == 4 and summary["failed"] == 0
-    assert summary["mean"] == pytest.approx(held["fitness"].mean())
-    assert summary["std"] == pytest.approx(held["fitness"].std(ddof=1))
+    assert summary["mean"] == pytest.approx(mine["fitness"].mean())
+    assert summary["std"] == pytest.approx(mine["fitness"].std(ddof=1))
+    assert best["center"]["held_out"]["mean"] == pytest.approx(centre["fitness"].mean())
 
 
 def test_held_out_is_off_by_default_and_validated(spec, tmp_path, study_config):
