@@ -6,16 +6,16 @@ Per synapse of the state's row, lane-parallel on the vector unit (`plasticity_ru
     x = (amp, dR, w / 64)                 Q0.7 each: causal amplitude (after the correlation gain and
                                           threshold of `pong_program`), R - mean_R[s], the weight
     y = MLP(x)                            Q0.7
-    dw = floor(y * out_gain / 128)        6-bit weight units, |dw| <= out_gain
+    dw = round(y * out_gain / 128)        6-bit weight units, |dw| <= out_gain
     w <- clip(w + dw, w_min, w_max)
 
 The game, the action choice and the running mean reward are those of `pong_program`, as for the
 hand-written R-STDP kernel (`pong_rstdp`); only the weight update differs.
 
-Start (the genes' defaults, `start="rstdp"`): relu units h0 = relu(amp + dR - 1), h1 = relu(amp -
-dR - 1), y = h0 - h1, a crude R-STDP (y = dR where the causal amplitude saturates, 0 where it is
-small); the other hidden units start at 0 (no effect). `start="zero"`: every weight 0 (no
-plasticity).
+Start (the genes' defaults, `start="rstdp"`): relu units h0 = relu(amp + dR - 1/2), h1 =
+relu(amp - dR - 1/2), y = h0 - h1, a crude R-STDP (y = 2 dR, clipped, where the causal
+amplitude saturates; 0 where it and |dR| are small); the other hidden units start at 0.
+`start="zero"`: every weight 0 (no plasticity).
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ from .pong_program import RuleRegs, build_pong_program
 from .pong_rstdp import PONG_TASK_GENES, corr_shift, mean_r_update_genes
 
 N_INPUTS = 3  # amp, dR, weight
-RSTDP_START = {"mlp_w1_0_0": 1.0, "mlp_w1_0_1": 1.0, "mlp_b1_0": -1.0,  # h0 = relu(amp + dR - 1)
-               "mlp_w1_1_0": 1.0, "mlp_w1_1_1": -1.0, "mlp_b1_1": -1.0,  # h1 = relu(amp - dR - 1)
+RSTDP_START = {"mlp_w1_0_0": 1.0, "mlp_w1_0_1": 1.0, "mlp_b1_0": -0.5,  # h0 = relu(amp + dR - 1/2)
+               "mlp_w1_1_0": 1.0, "mlp_w1_1_1": -1.0, "mlp_b1_1": -0.5,  # h1 = relu(amp - dR - 1/2)
                "mlp_w2_0": 1.0, "mlp_w2_1": -1.0}  # y = h0 - h1
 
 
@@ -82,7 +82,9 @@ class PongMetaNetwork:
             b.fxvaddbm(wq, regs.w, regs.w)  # w / 64 in Q0.7 (2 w, w <= 63)
             net.emit(b, q, [regs.amp, dr, wq], y)
             b.splat(gain, int(self.out_gain))
-            b.fxvmulbfs(y, y, gain)  # floor(y * out_gain / 128)
+            b.splat(dr, 127)
+            b.fxvmtacb(dr, dr)  # ACC <- 127: round, not floor (a floor would depress on every small y < 0)
+            b.fxvmabfs(y, y, gain)  # floor((127 + 2 y out_gain) / 256) = round(y * out_gain / 128)
             b.fxvaddbfs(regs.w, regs.w, y)
 
         b = build_pong_program(emit, smooth_q8=int(round(float(g["smooth"]) * 256)),
