@@ -43,10 +43,11 @@ def test_meta_network_zero_params_do_nothing_and_bias_potentiates():
 
 
 def test_meta_network_starts_as_a_crude_rstdp():
-    df = PongMetaNetwork(n_hidden=2).portrait({}, causal=[0, 200], reward=[-1, -0.5, 0, 0.5, 1], weight=[32])
+    df = PongMetaNetwork(n_hidden=2).portrait({}, causal=[0, 200], reward=[-0.5, -0.25, 0, 0.25, 0.5],
+                                              weight=[32])
     big = df[df.causal == 200].set_index("reward").dw
     assert (df[(df.causal == 0) & (df.reward.abs() <= 0.5)].dw == 0).all()  # no correlation, no change
-    assert big[0.0] == 0 and big[1.0] > big[0.5] > 0 > big[-0.5] > big[-1.0]  # sign and size of dR
+    assert big[0.0] == 0 and big[0.5] > big[0.25] > 0 > big[-0.25] > big[-0.5]  # sign and size of dR
 
 
 def _array_machine(program, ball):
