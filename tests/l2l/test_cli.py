@@ -159,3 +159,12 @@ def test_bad_config_fails_before_any_evaluation(tmp_path, clean_env, override, e
     assert proc.returncode != 0
     assert expected in proc.stdout + proc.stderr
     assert not (run / "evaluations.parquet").exists()
+
+
+def test_default_study_is_the_bandit_meta_network_and_its_budget_stays_with_it(tmp_path, clean_env, l2l):
+    default = l2l("--cfg", "job", cwd=tmp_path, env=clean_env).stdout
+    assert "rule: meta_network" in default and "name: bandit" in default
+    assert "generations: 100" in default and "held_out: 10" in default and "repetitions: 2" in default
+    other = l2l("--cfg", "job", "task=rosenbrock", cwd=tmp_path, env=clean_env).stdout
+    assert "name: rosenbrock" in other and "rule:" not in other
+    assert "generations: 1000" in other and "held_out: 0" in other and "repetitions: 1" in other
