@@ -114,8 +114,9 @@ def test_long_run_rebases_without_drift():
         np.testing.assert_allclose(s1.port[i], s2.port[i], rtol=1e-4, atol=1e-5 * top)
 
 
-def test_segments_and_threads_give_identical_results():
-    chip, state, wiring, inputs = random_network(9, False)
+@pytest.mark.parametrize("uniform_labels", [True, False])
+def test_segments_and_threads_give_identical_results(uniform_labels):
+    chip, state, wiring, inputs = random_network(9, uniform_labels)
     s1, r1 = run(chip, state, 60.0, wiring, inputs)
     s2, r2 = run(chip, state, 60.0, wiring, inputs, threads=2)
     a, _ = run(chip, state, 25.0, wiring, inputs)
