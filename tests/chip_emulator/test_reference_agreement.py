@@ -121,10 +121,14 @@ def test_segments_and_threads_give_identical_results(uniform_labels):
     s2, r2 = run(chip, state, 60.0, wiring, inputs, threads=2)
     a, _ = run(chip, state, 25.0, wiring, inputs)
     s3, _ = run(chip, a, 35.0, wiring, inputs)
+    s4, r4 = run(chip, state, 60.0, wiring, inputs, threads=3)  # uneven ranges, pool grows
     np.testing.assert_array_equal(r1.spike_step, r2.spike_step)
-    for x, y, z in zip(s1.port + s1.dyn, s2.port + s2.dyn, s3.port + s3.dyn, strict=True):
+    np.testing.assert_array_equal(r1.spike_step, r4.spike_step)
+    for x, y, z, w in zip(s1.port + s1.dyn, s2.port + s2.dyn, s3.port + s3.dyn,
+                          s4.port + s4.dyn, strict=True):
         np.testing.assert_array_equal(x, y)
         np.testing.assert_array_equal(x, z)
+        np.testing.assert_array_equal(x, w)
 
 
 def test_same_seed_bit_identical_and_seed_matters():
