@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from chip_emulator.kernel_util import exp_neg
+from chip_emulator.kernel_util import TRACE_FLOOR, exp_neg
 
 
 @njit(cache=True, inline="always")
@@ -126,15 +126,24 @@ def causal_column_by_address(CAU2, ETC2, DLC2, LABT2, APRE2, TPRE2, i, f, R, RU,
 @njit(cache=True, inline="always")
 def rebase(APRE2, TPRE2, a_row, t_row, TPOST, BPOST, w0, w1, R, N, gc, ga, tshift):
     """Move the time base of pairs ``w0 .. w1 - 1`` forward by ``tshift``: pre traces
-    *= gc = exp(-k_c tshift), post traces *= ga, stored times -= tshift."""
+    *= gc = exp(-k_c tshift), post traces *= ga, stored times -= tshift.
+
+    A trace factor that falls below ``TRACE_FLOOR`` = exp(-40) (its spike is over 40
+    time constants old) is set to 0: it could pair for at most exp(-40) eta, 4e-18 of
+    an amplitude, but within the next 30 time constants its product with the step's
+    factor would turn denormal, and a few denormal lanes made a whole column update
+    2.3x slower (3 of 256 rows measured: 0.36 -> 0.80 ns per synapse)."""
     for fr in range(w0 * R, w1 * R):
         for a in range(64):
-            APRE2[fr, a] *= gc
+            x = APRE2[fr, a] * gc
+            APRE2[fr, a] = x * np.float32(x >= TRACE_FLOOR)
             TPRE2[fr, a] -= tshift
     for f in range(w0, w1):
         for r in range(R):
-            a_row[f, r] *= gc
+            x = a_row[f, r] * gc
+            a_row[f, r] = x * np.float32(x >= TRACE_FLOOR)
             t_row[f, r] -= tshift
     for i in range(w0 * N, w1 * N):
-        BPOST[i] *= ga
+        x = BPOST[i] * ga
+        BPOST[i] = x * np.float32(x >= TRACE_FLOOR)
         TPOST[i] -= tshift

@@ -20,6 +20,7 @@ SMALL_ROW = 8  # rows/columns up to this long are paired inline (a call costs mo
 EVENT_CAP = 4096  # events delivered per step and hemisphere (inputs validated against it)
 NO_EVENT = np.iinfo(np.int64).max  # 'no next explicit event' (np.iinfo in a loop is slow)
 REBASE_TAUS = 30.0  # move the correlation time base after this many time constants
+TRACE_FLOOR = np.float32(np.exp(-40.0))  # older traces are dropped at a rebase (kernel_synapses)
 F0 = np.float32(0.0)
 F1 = np.float32(1.0)
 FHALF = np.float32(0.5)

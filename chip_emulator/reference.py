@@ -6,8 +6,10 @@ random streams, so spikes, membranes and counters agree bit for bit. It differs 
 purpose in one place: correlation pairing is computed exactly, with each synapse's own
 time constant ``exp(-dt k0 (1 + delta))`` and each synapse's own last matching pre
 spike, without the kernel's separable traces, rebasing, uniform-row shortcut and
-4th-order expansion of the per-synapse rate (kernel_util.exp_neg); so the correlation
-stores agree only within that expansion's error.
+4th-order expansion of the per-synapse rate (kernel_util.exp_neg), and without its
+dropping of traces over 40 time constants old at a time-base move (at most exp(-40) of
+an amplitude per pair); so the correlation stores agree only within that expansion's
+error.
 """
 
 from __future__ import annotations

@@ -117,3 +117,22 @@ def test_anticausal_pair_and_nearest_neighbour():
     out = np.zeros(1, np.uint8)
     get_acausal(st2.port, 0, 0, 0, 0, out)
     assert out[0] == np.floor(135.0 - st2.port[4][0, 0, 0, 0] + 0.5)
+
+
+def test_traces_older_than_40_time_constants_are_dropped():
+    # kernel_synapses.rebase: a pre trace over 40 tau old is set to 0 (it would pair for
+    # at most exp(-40) eta) instead of decaying into denormal numbers, which are slow
+    from chip_emulator.kernel_util import TRACE_FLOOR
+
+    t_pre = np.array([5.0, 15.0, 25.0])
+    spec, chip, st = one_neuron(batch=t_pre.size)
+    ev = (np.arange(t_pre.size), np.zeros(t_pre.size, int), t_pre,
+          np.full(t_pre.size, event_label(0, 0)))
+    # the time base moves every 30 tau (150 us): at the move near 450 us every pre
+    # spike is over 80 tau old
+    st2, _ = run(chip, st, 500.0, inputs=Inputs(events=ev))
+    assert (st2.dyn[7][:, 0, 0, 0] == 0).all()  # row 0, address 0: dropped
+    st3, _ = run(chip, st, 100.0, inputs=Inputs(events=ev))
+    assert (st3.dyn[7][:, 0, 0, 0] > 0).all()  # kept while young
+    for a in (st2.dyn[7], st2.dyn[9]):
+        assert ((a == 0) | (np.abs(a) >= TRACE_FLOOR)).all()
