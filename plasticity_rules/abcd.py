@@ -138,9 +138,7 @@ class ABCDRule:
                 emit_apply_dw(b, w, dw, row, h, zero, wmax, tmp)
             if self.coincidence == "causal":
                 b.io_out(zero, isa.IO_CORR_RESET, row, 0)
-        b.load_word(t, "invocations")
-        b.addi(t, t, 1)
-        b.store_word(t, "invocations")
+        b.add_to_word(t, "invocations")
         b.halt()
         return b.build()
 

@@ -169,9 +169,7 @@ class MetaPlasticityRule:
                 b.io_out(w, isa.IO_WEIGHTS, row, h)
             if corr:
                 b.io_out(zero, isa.IO_CORR_RESET, row, 0)
-        b.load_word(t, "invocations")
-        b.addi(t, t, 1)
-        b.store_word(t, "invocations")
+        b.add_to_word(t, "invocations")
         b.halt()
         return b.build()
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from chip_emulator.ppu import Program, ProgramBuilder, isa
+from chip_emulator.ppu import Program, ProgramBuilder
 
 from .genes import GeneSpec
 from .pong_portrait import pong_portrait
@@ -79,15 +79,7 @@ class PongRSTDP:
             b.li(c, lr_q8)
             b.mullw(kr, regs.dr, c)
             b.srawi(kr, kr, 8)  # k = dR * 2 lr (Q0.7)
-            hi, lo = b.label("k_hi"), b.label("k_ok")
-            b.cmpi(kr, 127)
-            b.bc(hi, c=isa.BR_LE)
-            b.li(kr, 127)
-            b.place(hi)
-            b.cmpi(kr, -128)
-            b.bc(lo, c=isa.BR_GE)
-            b.li(kr, -128)
-            b.place(lo)
+            b.clamp_scalar(kr, -128, 127)
             b.fxvsplatb(kv, kr)
             b.splat(c127, 127)
             b.fxvmtacb(c127, c127)  # ACC <- 127 per lane (rounding offset)

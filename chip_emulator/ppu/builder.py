@@ -216,6 +216,24 @@ class ProgramBuilder:
         self.la(_SCRATCH[0], symbol, 4 * index)
         self.emit("stw", reg, _SCRATCH[0], 0)
 
+    def add_to_word(self, reg: Reg, symbol: str, delta: int = 1, index: int = 0) -> None:
+        """symbol[index] += delta (a counter in SRAM); ``reg`` is clobbered."""
+        self.load_word(reg, symbol, index)
+        self.emit("addi", reg, reg, delta)
+        self.store_word(reg, symbol, index)
+
+    def clamp_scalar(self, reg: Reg, lo: int, hi: int) -> None:
+        """reg <- min(max(reg, lo), hi) (signed compare and branch around a load)."""
+        ok_hi, ok_lo = self.label("clamp_hi"), self.label("clamp_lo")
+        self.emit("cmpi", reg, hi)
+        self.emit("bc", ok_hi, c=isa.BR_LE)
+        self.li(reg, hi)
+        self.place(ok_hi)
+        self.emit("cmpi", reg, lo)
+        self.emit("bc", ok_lo, c=isa.BR_GE)
+        self.li(reg, lo)
+        self.place(ok_lo)
+
     def io_base(self, kind: int, half: int = 0, name: str | None = None) -> IOBase:
         """A register holding the I/O address of (kind, row 0, half), loaded here (call it
         before the row loop); pass it as ``kind`` to ``io_in`` / ``io_out``."""

@@ -90,9 +90,7 @@ def stdp_program(n_rows: int = 256, n_halves: int = 2, eta_plus: int = 64,
             b.io_out(w, io[isa.IO_WEIGHTS, h], row)
         b.io_out(zero, io_reset, row)  # reset both stores of the row
 
-    b.load_word(s, "invocations")
-    b.addi(s, s, 1)
-    b.store_word(s, "invocations")
+    b.add_to_word(s, "invocations")
     b.halt()
     return b.build()
 

@@ -188,3 +188,27 @@ def test_io_base_refuses_bad_kind_half_and_conflicts():
     with pytest.raises(ValueError, match="conflicts"):
         b.io_in(b.vreg("w"), base, 0, half=0 + 2)
     assert "fxvinx" in disassemble(_row_kernel(True, "rows"))
+
+
+def test_add_to_word_and_clamp_scalar_run_as_documented():
+    from chip_emulator.ppu import make_array_io, new_state, read_symbol, run_once, write_symbol
+
+    b = ProgramBuilder()
+    b.symbol("count", "int32", 1, [5])
+    b.symbol("x", "int32", 3, [300, -7, -999])
+    r = b.reg("r")
+    b.add_to_word(r, "count")
+    b.add_to_word(r, "count", delta=-3)
+    for i in range(3):
+        b.load_word(r, "x", i)
+        b.clamp_scalar(r, -128, 127)
+        b.store_word(r, "x", i)
+    b.halt()
+    program = b.build()
+    state = new_state(program)
+    run_once(program, state, make_array_io())
+    assert int(read_symbol(state.sram, program, "count")[0]) == 5 + 1 - 3
+    assert list(read_symbol(state.sram, program, "x")) == [127, -7, -128]
+    write_symbol(state.sram, program, "x", [0, 127, -128])  # the bounds themselves stay
+    run_once(program, state, make_array_io())
+    assert list(read_symbol(state.sram, program, "x")) == [0, 127, -128]
