@@ -23,7 +23,7 @@ import pandas as pd
 # so a cluster node needs no display and importing this in a notebook keeps its inline plots
 from l2l.plots.common import figure
 from l2l.plots.common import save as save_figure
-from l2l.plots.portrait import portrait_figure, task_portrait
+from l2l.plots.portrait import portrait_axes, portrait_figure, task_portrait
 from l2l.results.analysis import best_genomes, learning_curves, summarize, varying_keys
 from l2l.results.atomic import write_text
 from l2l.results.load import find_runs, load_held_out, load_runs
@@ -177,7 +177,8 @@ def _held_out_figure(path: Path, best: pd.DataFrame, keys: list[str], f: Path) -
 
 
 def _portrait(path: Path, best: pd.DataFrame, f: Path) -> tuple[Path | None, str]:
-    """The portrait of the best genome's rule, if the task's rule offers one."""
+    """The portrait of the best genome's rule, if the task's rule offers one, beside the same rule at
+    its reference genes (the gene defaults: the published or hand-tuned values evolution starts from)."""
     from l2l.replay import run_task
 
     if best.empty:
@@ -186,14 +187,22 @@ def _portrait(path: Path, best: pd.DataFrame, f: Path) -> tuple[Path | None, str
     genes = {c.removeprefix("gene."): float(top[c]) for c in best.columns if c.startswith("gene.")}
     genes = {k: v for k, v in genes.items() if not math.isnan(v)}
     try:
-        table = task_portrait(run_task(Path(top["run"])), genes)
+        task = run_task(Path(top["run"]))
+        table = task_portrait(task, genes)
+        reference = {g.name: g.init for g in task.search_space().genes if g.init is not None}
+        ref = task_portrait(task, reference) if table is not None and reference else None
     except Exception as exc:  # a portrait is an extra: report why it is missing, keep the report
         log.warning("rule portrait failed: %s: %s", type(exc).__name__, exc)
         return None, f"the rule portrait failed: {type(exc).__name__}: {exc}"
     if table is None:
         return None, "the task's rule offers no portrait"
     title = f"rule portrait of the best genome (fitness {top['fitness']:.6g})"
-    fig, data = portrait_figure(table, title=title)
+    axes = None
+    if ref is not None:
+        axes = [*portrait_axes(table, None), "genes"]
+        table = pd.concat([table.assign(genes="best"), ref.assign(genes="reference")], ignore_index=True)
+        title = f"rule portrait: best genome (fitness {top['fitness']:.6g}) and reference genes"
+    fig, data = portrait_figure(table, title=title, axes=axes)
     save_figure(fig, f, data)
     return f, ""
 

@@ -208,14 +208,21 @@ def test_report_portrait_is_the_best_rules_and_matches_its_table(rule_sweep):
     img = mpimg.imread(out / "rule_portrait.png")
     assert img.shape[:2] == (500, 800) and img[..., :3].std() > 0.01
     top = best_genomes(root).sort_values("fitness").iloc[0]
-    expect = FakeRule().portrait({"a": top["gene.a"], "b": top["gene.b"]})
+    expect = {
+        "best": FakeRule().portrait({"a": top["gene.a"], "b": top["gene.b"]}),
+        "reference": FakeRule().portrait({"a": 0.5, "b": 0.5}),  # the genes' defaults
+    }
     drawn = pd.read_csv(out / "rule_portrait.csv")
+    assert set(drawn["genes"]) == set(expect)
     order = ["causal", "acausal", "reward", "weight"]
-    drawn_sorted = drawn.drop(columns="panel").sort_values(order).reset_index(drop=True)
-    pd.testing.assert_frame_equal(
-        drawn_sorted, expect.sort_values(order).reset_index(drop=True), check_dtype=False
-    )
-    assert drawn["panel"].nunique() == 2 * 3  # one panel per (reward, weight)
+    for which, table in expect.items():
+        mine = drawn[drawn["genes"] == which].drop(columns=["panel", "genes"])
+        pd.testing.assert_frame_equal(
+            mine.sort_values(order).reset_index(drop=True),
+            table.sort_values(order).reset_index(drop=True),
+            check_dtype=False,
+        )
+    assert drawn["panel"].nunique() == 2 * 3 * 2  # one panel per (reward, weight, genes)
 
 
 def test_portrait_figure_panels_show_the_table():
@@ -306,8 +313,9 @@ def test_report_on_a_two_strategy_two_seed_bandit_sweep(tmp_path, study_config):
     # the portrait is the best genome's rule, run on the processor
     rule = l2l.tasks.REGISTRY["bandit"](**{k: v for k, v in task.items() if k != "name"}).make_rule()
     genes = {s.name: top[f"gene.{s.name}"] for s in rule.gene_specs()}
-    expect = rule.portrait(genes)
     drawn = pd.read_csv(out / "rule_portrait.csv")
-    np.testing.assert_allclose(
-        drawn.sort_values(["weight", "reward"])["dw"], expect.sort_values(["weight", "reward"])["dw"]
-    )
+    reference = {s.name: s.default for s in rule.gene_specs()}  # beside it: the hand-tuned genes
+    for which, named in (("best", genes), ("reference", reference)):
+        expect = rule.portrait(named).sort_values(["weight", "reward"])
+        mine = drawn[drawn["genes"] == which].sort_values(["weight", "reward"])
+        np.testing.assert_allclose(mine["dw"], expect["dw"])
