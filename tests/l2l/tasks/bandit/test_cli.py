@@ -27,8 +27,12 @@ def test_overlay_runs_end_to_end_on_ray(tmp_path, clean_env, l2l, overlay, genes
         assert ev[f"metric.{m}"].notna().all()
     assert np.allclose(ev["fitness"], ev["metric.regret_mean"])  # within budget: score = regret
     held = pd.read_parquet(run / "held_out.parquet")
-    assert len(held) == 2 and not set(held["eval_seed"]) & set(ev["eval_seed"])
-    assert json.loads((run / "best.json").read_text())["held_out"]["n"] == 2
+    # the best genome and the strategy's centre, each on the same 2 held-out seeds
+    assert sorted(held["genome"]) == ["best", "best", "center", "center"]
+    assert not set(held["eval_seed"]) & set(ev["eval_seed"]) and held["eval_seed"].nunique() == 2
+    assert held["error"].isna().all()
+    best = json.loads((run / "best.json").read_text())
+    assert best["held_out"]["n"] == 2 and best["center"]["held_out"]["n"] == 2
 
 
 @pytest.mark.slow
