@@ -89,7 +89,7 @@ def _report(argv: list[str]) -> None:
 
 
 def _replay(argv: list[str]) -> None:
-    """l2l replay RUN [seed=N | held_out=K] [out=DIR] (key=value like the study overrides)."""
+    """l2l replay RUN [seed=N | held_out=K] [out=DIR] [neurons=0,1] (key=value like the study overrides)."""
     import argparse
 
     from l2l.replay import ReplayError, replay
@@ -98,19 +98,26 @@ def _replay(argv: list[str]) -> None:
         prog="l2l replay",
         description="Rerun one evaluation of a run's best genome, record it and plot it.",
         epilog="seed=N: the evaluation seed (default: the best genome's first training seed); "
-        "held_out=K: the run's K-th held-out seed; out=DIR: where to write (default: RUN/replay/seed_N)",
+        "held_out=K: the run's K-th held-out seed; out=DIR: where to write (default: RUN/replay/seed_N); "
+        "neurons=I,J,...: the neurons whose membrane to trace (default: the task's choice)",
     )
     ap.add_argument("run", help="a run directory")
-    ap.add_argument("options", nargs="*", metavar="seed=N|held_out=K|out=DIR")
+    ap.add_argument("options", nargs="*", metavar="seed=N|held_out=K|out=DIR|neurons=I,J")
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--held-out", dest="held_out", type=int, default=None)
     ap.add_argument("--out", default=None)
     args = ap.parse_args(argv)
+    args.neurons = None
     for opt in args.options:
         key, sep, value = opt.partition("=")
-        if not sep or key not in ("seed", "held_out", "out"):
-            ap.error(f"unknown option {opt!r}; allowed: seed=N, held_out=K, out=DIR")
-        if key in ("seed", "held_out"):
+        if not sep or key not in ("seed", "held_out", "out", "neurons"):
+            ap.error(f"unknown option {opt!r}; allowed: seed=N, held_out=K, out=DIR, neurons=I,J,...")
+        if key == "neurons":
+            try:
+                args.neurons = tuple(int(n) for n in value.strip("[]").split(",") if n.strip())
+            except ValueError:
+                ap.error(f"neurons must be integers separated by commas, got {value!r}")
+        elif key in ("seed", "held_out"):
             try:
                 setattr(args, key, int(value))
             except ValueError:
@@ -120,7 +127,7 @@ def _replay(argv: list[str]) -> None:
     if args.seed is not None and not 0 <= args.seed < 2**63:
         ap.error(f"seed must be an integer in [0, 2**63), got {args.seed}")
     try:
-        out = replay(args.run, seed=args.seed, out=args.out, held_out=args.held_out)
+        out = replay(args.run, seed=args.seed, out=args.out, held_out=args.held_out, neurons=args.neurons)
     except (ReplayError, FileNotFoundError) as exc:
         print(f"l2l replay: {exc}", file=sys.stderr)
         sys.exit(2)

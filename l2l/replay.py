@@ -3,9 +3,11 @@ everything the task can record, save it as tables and plot it.
 
 A task offers replays with
 
-    def record(self, genes: np.ndarray, seed: int) -> dict[str, pandas.DataFrame]
+    def record(self, genes: np.ndarray, seed: int, neurons=None) -> dict[str, pandas.DataFrame]
 
-which reruns one evaluation and returns tidy tables, any of: "spikes" (instance, t_us, neuron),
+(`neurons` optional: a tuple of the task's neuron numbers whose membrane to trace; a task that
+has no such choice omits the parameter) which reruns one evaluation and returns tidy tables,
+any of: "spikes" (instance, t_us, neuron),
 "weights" (instance, t_us or step, synapse, weight), "rewards" (instance, step, action, reward,
 ...), "membrane" (instance, t_us, neuron, v_lsb), "summary" (one row of metrics). Other names
 are saved too, without a figure.
@@ -22,6 +24,7 @@ seed, where the genome was found, its training fitness).
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 import numpy as np
@@ -85,10 +88,15 @@ def _check_tables(tables) -> dict[str, pd.DataFrame]:
 
 
 def replay(
-    run_dir: str | Path, seed: int | None = None, out: str | Path | None = None, held_out: int | None = None
+    run_dir: str | Path,
+    seed: int | None = None,
+    out: str | Path | None = None,
+    held_out: int | None = None,
+    neurons: tuple[int, ...] | None = None,
 ) -> Path:
     """Record one evaluation of the run's best genome on `seed` (or on its held-out seed number
-    `held_out`); returns the output directory."""
+    `held_out`), with membrane traces of `neurons` (the task's default when None); returns the
+    output directory."""
     run_dir = Path(run_dir)
     best = _check_run(run_dir)
     if held_out is not None:
@@ -106,7 +114,13 @@ def replay(
     if seed is None:
         seed = training_seed(run_dir, best)
     genes = task.search_space().encode(best["genes"])
-    tables = _check_tables(task.record(np.asarray(genes, dtype=np.float64), int(seed)))
+    extra = {}
+    if neurons is not None:
+        if "neurons" not in inspect.signature(task.record).parameters:
+            raise ReplayError(f"task {task.name!r} cannot choose the neurons it traces"
+                              " (its record has no neurons= parameter)")
+        extra["neurons"] = tuple(int(n) for n in neurons)
+    tables = _check_tables(task.record(np.asarray(genes, dtype=np.float64), int(seed), **extra))
 
     out = Path(out) if out is not None else run_dir / "replay" / f"seed_{seed}"
     out.mkdir(parents=True, exist_ok=True)
@@ -124,6 +138,7 @@ def replay(
             "task": task.name,
             "seed": int(seed),
             "held_out": held_out,
+            "neurons": None if neurons is None else list(extra["neurons"]),
             "genes": best["genes"],
             "generation": best["generation"],
             "individual": best["individual"],

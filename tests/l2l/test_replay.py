@@ -201,6 +201,10 @@ def test_replay_command(recorder_run, tmp_path, clean_env):
     assert (
         bad.returncode == 2 and "unknown option 'sed=5'; allowed: seed=N, held_out=K, out=DIR" in bad.stderr
     )
+    bad = cli(str(recorder_run), "neurons=0,x")
+    assert bad.returncode == 2 and "neurons must be integers separated by commas" in bad.stderr
+    bad = cli(str(recorder_run), "neurons=0,1")  # parsed, then refused by a task without the choice
+    assert bad.returncode == 2 and "cannot choose the neurons it traces" in bad.stderr
 
 
 @pytest.mark.slow  # the bandit agent's run loop with the processor: compiled once per process
@@ -218,8 +222,22 @@ def test_replay_on_the_bandit_task(tmp_path, study_config):
     assert len(rewards) == 6 * 20 and set(rewards["action"]) <= {0, 1}
     curve = pd.read_csv(out / "rewards.csv")
     np.testing.assert_allclose(curve["mean_reward"], rewards.groupby("step")["reward"].mean())
-    for name in ("spikes", "weights", "rewards"):
+    for name in ("spikes", "weights", "rewards", "membrane"):
         img = mpimg.imread(out / f"{name}.png")
         assert img.shape[:2] == (500, 800) and img[..., :3].std() > 0.01, name
-    other = replay(run, seed=3)
+    # membrane: by default both action neurons of bandit 0, every 0.2 us step of the 20 pulls of 10 us
+    v = pd.read_parquet(out / "membrane.parquet")
+    assert set(v["instance"]) == {0} and set(v["neuron"]) == {0, 1}
+    assert (v.groupby("neuron").size() == 20 * 50).all() and v["v_lsb"].std() > 1
+    other = replay(run, seed=3, neurons=(7,))  # arm 1 of bandit 1 (6 bandits per chip: 1 * 6 + 1)
     assert not pd.read_parquet(other / "rewards.parquet").equals(rewards)
+    v7 = pd.read_parquet(other / "membrane.parquet")
+    assert set(v7["instance"]) == {1} and set(v7["neuron"]) == {1}
+    assert json.loads((other / "replay.json").read_text())["neurons"] == [7]
+    with pytest.raises(ValueError, match="the agent's neurons are 0..11"):
+        replay(run, neurons=(12,))
+
+
+def test_replay_refuses_neurons_for_a_task_that_cannot_choose_them(recorder_run, tmp_path):
+    with pytest.raises(ReplayError, match="cannot choose the neurons it traces"):
+        replay(recorder_run, neurons=(0,), out=tmp_path / "n")

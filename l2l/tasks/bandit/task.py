@@ -149,14 +149,21 @@ class BanditTask:
             "over_budget_cycles": over_cycles,
         }
 
-    def record(self, genes: np.ndarray, seed: int) -> dict[str, pd.DataFrame]:
-        """Rerun one evaluation pull by pull: rewards and actions, weights per pull, spikes."""
+    def record(self, genes: np.ndarray, seed: int, neurons=None) -> dict[str, pd.DataFrame]:
+        """Rerun one evaluation pull by pull: rewards and actions, weights per pull, spikes, and the
+        membrane of `neurons` (chip neuron numbers: arm a of bandit i is a * nb + i, nb bandits per
+        chip instance; default: the action neurons of bandit 0), every time step."""
         from chip_emulator import Record
         from plasticity_rules.bandit_rule import ROW_STIM
 
         _, nb = chunks(self.arms, self.bandits)
         K = self.arms
-        rows_r, rows_w, rows_s = [], [], []
+        neurons = tuple(range(0, K * nb, nb)) if neurons is None else tuple(int(n) for n in neurons)
+        bad = [n for n in neurons if not 0 <= n < K * nb]
+        if bad:
+            raise ValueError(f"neurons {bad}: the agent's neurons are 0..{K * nb - 1}"
+                             f" (arm a of bandit i is a * {nb} + i)")
+        rows_r, rows_w, rows_s, rows_v = [], [], [], []
 
         def on_pull(t, ppu, state, rec):
             for bi in range(ppu.shape[0]):
@@ -170,13 +177,17 @@ class BanditTask:
                     rows_r.append((bandit, t, int(np.argmax(chosen[:, i])), int(reward[i])))
                     for a in range(K):
                         rows_w.append((bandit, t, a, int(w[a, i])))
-                times, neurons = rec.spikes(bi, 0)
-                for tt, n in zip(times, neurons, strict=True):
+                times, fired = rec.spikes(bi, 0)
+                for tt, n in zip(times, fired, strict=True):
                     if bi * nb + n % nb < self.bandits:
                         rows_s.append((bi * nb + n % nb, float(tt), int(n // nb)))
+                for k, n in enumerate(neurons):  # instance = the bandit, neuron = the arm
+                    if bi * nb + n % nb < self.bandits:
+                        rows_v.extend((bi * nb + n % nb, float(tt), n // nb, float(v))
+                                      for tt, v in zip(rec.trace_t_us, rec.trace[bi, 0, k], strict=True))
 
         _, p, res, _ = self._run(genes, seed, segments=True, on_pull=on_pull,
-                                 record=Record(max_spikes=4096))
+                                 record=Record(max_spikes=4096, trace_neurons=neurons))
         rewards = pd.DataFrame(rows_r, columns=["instance", "step", "action", "reward"])
         rewards["p_action"] = p[rewards["instance"], rewards["action"]]
         rewards["p_best"] = p.max(axis=1)[rewards["instance"]]
@@ -187,5 +198,6 @@ class BanditTask:
             "rewards": rewards,
             "weights": pd.DataFrame(rows_w, columns=["instance", "step", "synapse", "weight"]),
             "spikes": pd.DataFrame(rows_s, columns=["instance", "t_us", "neuron"]),
+            "membrane": pd.DataFrame(rows_v, columns=["instance", "t_us", "neuron", "v_lsb"]),
             "summary": summary,
         }
