@@ -47,6 +47,7 @@ class PongMetaNetwork:
     activation: str = "relu"
     out_gain: int = 16
     start: str = "rstdp"  # the MLP genes' defaults: "rstdp" (a crude R-STDP) or "zero"
+    credit: str = "winner"  # only the chosen action's synapse sees correlation; "all": every synapse
     w_min: int = 0
     w_max: int = 63
 
@@ -90,8 +91,9 @@ class PongMetaNetwork:
         b = build_pong_program(emit, smooth_q8=int(round(float(g["smooth"]) * 256)),
                                theta=int(round(float(g["theta"]))), w_min=self.w_min, w_max=self.w_max,
                                corr_shift=corr_shift(g["corr_gain"]),
-                               mean_r0_q15=int(round(float(g["mean_r0"]) * 32768)))
+                               mean_r0_q15=int(round(float(g["mean_r0"]) * 32768)), credit=self.credit)
         return b.build()
 
     def portrait(self, genes: Mapping[str, float], **axes: np.ndarray) -> pd.DataFrame:
-        return pong_portrait(self.compile(genes), **axes)
+        # the credit mask keeps only the chosen column's change: the portrait shows the rule itself
+        return pong_portrait(replace(self, credit="all").compile(genes), **axes)

@@ -15,12 +15,17 @@ Invocation k (a timer event every ``step_us``), on processor (b, h):
     k > 0:  a      = argmax_j rate[j] (ties: the larger column random byte)      rate counters, cleared
             R      = table[|a - s|],  table = {0: 1, 1: 0.7, 2: 0.4, 3: 0.1, else 0}   (Q0.7, scalar)
             dR     = R - mean_R[s]                                                (Q0.7, clamped)
-            <weight update of row s, emitted by the rule: R-STDP or the meta-plasticity network>
+            <weight update of row s, emitted by the rule: R-STDP or the meta-plasticity network;
+             with credit "winner" kept at column a only>
             mean_R[s] <- mean_R[s] + smooth * dR                                  (Q0.15 scalar)
             log (s, a, R); the paddle moves towards a by at most 2; the ball moves and reflects
     always: labels of the old row <- 63, of the new state's row <- 0; reset the new row's
             correlation and read its baseline (kept halved in SRAM); reset the motor neurons
             and clear the rate counters.
+
+Credit (our choice, `credit`): "winner" keeps the rule's new weight only at the chosen action's
+column a (the other columns keep their old weights), as an ideal winner-take-all between the
+motor neurons would (the losers, silenced, see no correlation); "all" keeps every column's.
 
 The rule hook receives vector registers: ``amp`` = 2^corr_shift max((baseline - causal reading) / 2
 - theta, 0) of row s (saturating at 127; CADC readings fall as correlation grows), ``w`` = the
@@ -43,6 +48,7 @@ LOG_LEN = 1024  # per-step log ring (state, action, reward) read by the host bet
 REWARD_BY_DISTANCE = {0: 1.0, 1: 0.7, 2: 0.4, 3: 0.1}  # Wunderlich et al. 2019; else 0
 LABEL_ON, LABEL_OFF = 0, 63
 PADDLE_SPEED = 2  # columns per step (our choice)
+CREDITS = ("all", "winner")  # which synapses of row s the rule sees correlation for (see build_pong_program)
 PADDLE_HALF_WIDTH = 1  # a hit: |paddle - ball| <= 1 when the ball reaches the bottom row
 
 
@@ -66,7 +72,7 @@ RuleEmitter = Callable[[ProgramBuilder, RuleRegs], None]
 
 
 def build_pong_program(emit_rule: RuleEmitter, *, smooth_q8: int, theta: int, w_min: int, w_max: int,
-                       corr_shift: int = 0, mean_r0_q15: int = 0) -> ProgramBuilder:
+                       corr_shift: int = 0, mean_r0_q15: int = 0, credit: str = "all") -> ProgramBuilder:
     """The program with the rule's weight update emitted by ``emit_rule``; returns the builder
     (the rule may add symbols before ``build``). Host symbols (int32 unless noted): ball_x,
     ball_y, ball_vx, ball_vy, paddle, state, k (invocations), reward_sum, hits, misses,
@@ -79,6 +85,8 @@ def build_pong_program(emit_rule: RuleEmitter, *, smooth_q8: int, theta: int, w_
         raise ValueError(f"corr_shift = {corr_shift}: allowed 0..3 (correlation gain 1, 2, 4, 8)")
     if w_min > w_max:
         raise ValueError(f"w_min = {w_min} > w_max = {w_max}")
+    if credit not in CREDITS:
+        raise ValueError(f"credit = {credit!r}: allowed {CREDITS}")
     b = ProgramBuilder()
     for name in ("ball_x", "ball_y", "ball_vx", "ball_vy", "paddle", "state", "k", "reward_sum",
                  "hits", "misses"):
@@ -90,6 +98,8 @@ def build_pong_program(emit_rule: RuleEmitter, *, smooth_q8: int, theta: int, w_
     b.symbol("base_buf", "int8", 128)
     b.symbol("rates_buf", "uint8", 128)
     b.symbol("rng_buf", "uint8", 128)
+    if credit == "winner":
+        b.symbol("lane_idx", "uint8", 128, np.arange(128))
 
     zero, v63, ones = b.vreg("zero"), b.vreg("v63"), b.vreg("ones")
     amp, w, tmp, vth = b.vreg("amp"), b.vreg("w"), b.vreg("tmp"), b.vreg("theta")
@@ -173,7 +183,18 @@ def build_pong_program(emit_rule: RuleEmitter, *, smooth_q8: int, theta: int, w_
     for _ in range(int(corr_shift)):
         b.fxvaddbfs(amp, amp, amp)  # digital correlation gain 2^corr_shift, saturating at 127
     b.io_in(w, isa.IO_WEIGHTS, s, 0)
+    if credit == "winner":
+        w_old = b.vreg("w_old")
+        b.fxvaddbfs(w_old, w, zero)
     emit_rule(b, RuleRegs(amp=amp, w=w, dr=dr, zero=zero))
+    if credit == "winner":  # only the chosen action's synapse changes (an ideal winner-take-all)
+        va = b.vreg("winner")
+        b.load_vector(tmp, "lane_idx")
+        b.fxvsplatb(va, a)
+        b.fxvsubbfs(tmp, tmp, va)  # lane - a
+        b.fxvcmpb(tmp)
+        b.fxvsel(w, w, w_old, c=isa.C_GT)
+        b.fxvsel(w, w, w_old, c=isa.C_LT)
     b.clamp_bytes(w, wlo, whi, tmp)
     b.io_out(w, isa.IO_WEIGHTS, s, 0)
 

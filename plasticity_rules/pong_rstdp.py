@@ -14,6 +14,10 @@ In the processor's arithmetic (`pong_program` gives amp = c / 2 and dR in Q0.7):
     dw = floor((127 + 2 amp k) / 256)                  = round(amp k / 128): accumulator preset 127,
                                                          one fractional multiply-add (fxvmabfs)
 
+Credit (`credit`, our choice): "winner" (default) zeroes c_ij of every motor neuron j but the chosen
+action's before the rule, as an ideal winner-take-all (lateral inhibition) between the motor
+neurons would; "all" updates every synapse of row s that saw correlation.
+
 `lr` = 0.125 is the paper's constant. The genes `tau_corr_us`, `eta_corr_lsb` (correlation time
 constant and amplitude of the sensors) and `w_init` (mean of the initial weights, the paper's 14)
 are read by the task, which sets up the chip; `compile` uses the others.
@@ -22,7 +26,7 @@ are read by the task, which sets up the chip; `compile` uses the others.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -33,6 +37,7 @@ from .genes import GeneSpec
 from .pong_portrait import pong_portrait
 from .pong_program import RuleRegs, build_pong_program
 
+SMOOTH_MIN = 1 / 256  # the smallest non-zero smoothing the program's Q0.8 factor holds
 PAPER_LR = 0.125  # Wunderlich et al. 2019: dw = round(0.125 * causal * (R - mean_R))
 
 PONG_TASK_GENES = (  # chip-side genes shared by the Pong rules (read by the task)
@@ -43,9 +48,12 @@ PONG_TASK_GENES = (  # chip-side genes shared by the Pong rules (read by the tas
 
 
 def mean_r_update_genes() -> tuple[GeneSpec, ...]:
-    return (GeneSpec("smooth", 0.02, 1.0, 0.3, log_scale=True),
+    # defaults: a slow running mean (1/256, the smallest step of the program's Q0.8 factor) from an
+    # optimistic start (1.0): every action but the right one is depressed while mean_R > 0.7,
+    # which is what explores (docs/results.md "Pong"; our choice, the paper gives no values)
+    return (GeneSpec("smooth", SMOOTH_MIN, 1.0, SMOOTH_MIN, log_scale=True),
             GeneSpec("theta", 0.0, 20.0, 0.0),
-            GeneSpec("mean_r0", 0.0, 1.0, 0.8),
+            GeneSpec("mean_r0", 0.0, 1.0, 1.0),
             GeneSpec("corr_gain", 1.0, 8.0, 8.0, log_scale=True))
 
 
@@ -59,6 +67,7 @@ class PongRSTDP:
     name: str = "pong_rstdp"
     w_min: int = 0
     w_max: int = 63
+    credit: str = "winner"  # only the chosen action's synapse is updated; "all": every synapse of row s
 
     def gene_specs(self) -> tuple[GeneSpec, ...]:
         lr = GeneSpec("lr", 0.01, 0.5, PAPER_LR, log_scale=True)
@@ -89,7 +98,7 @@ class PongRSTDP:
         b = build_pong_program(emit, smooth_q8=int(round(float(g["smooth"]) * 256)),
                                theta=int(round(float(g["theta"]))), w_min=self.w_min, w_max=self.w_max,
                                corr_shift=corr_shift(g["corr_gain"]),
-                               mean_r0_q15=int(round(float(g["mean_r0"]) * 32768)))
+                               mean_r0_q15=int(round(float(g["mean_r0"]) * 32768)), credit=self.credit)
         return b.build()
 
     def reference_dw(self, genes: Mapping[str, float], causal_lsb: np.ndarray, dr: np.ndarray) -> np.ndarray:
@@ -101,4 +110,6 @@ class PongRSTDP:
         return np.round(float(g["lr"]) * 2 * amp * np.asarray(dr, float))
 
     def portrait(self, genes: Mapping[str, float], **axes: np.ndarray) -> pd.DataFrame:
-        return pong_portrait(self.compile(genes), **axes)
+        # the credit mask only zeroes the other columns' correlation before the rule: the portrait
+        # shows the rule at a synapse that has correlation (every column of the portrait's row)
+        return pong_portrait(replace(self, credit="all").compile(genes), **axes)

@@ -112,6 +112,26 @@ def test_ties_are_broken_at_random():
     assert set(actions) == {4, 9, 20}
 
 
+@pytest.mark.parametrize("credit", ["winner", "all"])
+def test_credit_winner_changes_only_the_chosen_column(credit):
+    """Every column of row s saw the same correlation; neuron 7 wins (R = 1 at s = 7): with credit
+    "winner" only column 7 is potentiated, with "all" every column is."""
+    program = PongRSTDP(credit=credit).compile({"mean_r0": 0.5})
+    io, st = _array_machine(program, {"ball_x": 7, "ball_y": 5, "ball_vx": 1, "ball_vy": 1,
+                                      "paddle": 16, "state": 7})
+    run_once(program, st, io)  # k = 0: enable row 7, read its baseline
+    io.rows[isa.IO_CAUSAL, 7] = 120  # baseline 200: a causal reading of 80 LSB on every column
+    io.rows[isa.IO_WEIGHTS, 7] = 20
+    io.neurons[0, :] = 3
+    io.neurons[0, 7] = 9
+    run_once(program, st, io)
+    assert int(read_symbol(st.sram, program, "log_reward")[0]) == 128
+    dw = io.rows[isa.IO_WEIGHTS, 7, :N_STATES].astype(int) - 20
+    assert dw[7] > 0
+    others = np.delete(dw, 7)
+    assert (others == 0).all() if credit == "winner" else (others == dw[7]).all()
+
+
 def test_bad_constants():
     from plasticity_rules.pong_program import build_pong_program
 
@@ -119,5 +139,7 @@ def test_bad_constants():
         build_pong_program(lambda b, r: None, smooth_q8=128, theta=0, w_min=40, w_max=20)
     with pytest.raises(ValueError, match="corr_shift"):
         build_pong_program(lambda b, r: None, smooth_q8=128, theta=0, w_min=0, w_max=63, corr_shift=5)
+    with pytest.raises(ValueError, match="credit"):
+        build_pong_program(lambda b, r: None, smooth_q8=128, theta=0, w_min=0, w_max=63, credit="best")
     with pytest.raises(ValueError, match="out_gain"):
         PongMetaNetwork(out_gain=0)

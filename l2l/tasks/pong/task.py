@@ -39,6 +39,7 @@ class PongTask:
     mismatch: bool = True
     noise_lsb: float = 5.0  # trial-to-trial membrane noise: the exploration
     meta_hidden: int = 6  # hidden units of the meta-plasticity network (rule: meta_network)
+    credit: str = "winner"  # which synapses of the state's row learn: the chosen action's, or "all"
     direction: str = "maximize"
 
     def __post_init__(self):
@@ -48,6 +49,10 @@ class PongTask:
             v = getattr(self, key)
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 raise ValueError(f"task.{key} must be an integer >= 1, got {v!r}")
+        from plasticity_rules.pong_program import CREDITS
+
+        if self.credit not in CREDITS:
+            raise ValueError(f"task.credit must be one of {CREDITS}, got {self.credit!r}")
         if not 0 < self.final_fraction <= 1:
             raise ValueError(f"task.final_fraction must be in (0, 1], got {self.final_fraction!r}")
         if self.direction != "maximize":
@@ -64,10 +69,10 @@ class PongTask:
         if self.rule == "rstdp":
             from plasticity_rules.pong_rstdp import PongRSTDP
 
-            return PongRSTDP()
+            return PongRSTDP(credit=self.credit)
         from plasticity_rules.pong_meta import PongMetaNetwork
 
-        return PongMetaNetwork(n_hidden=self.meta_hidden)
+        return PongMetaNetwork(n_hidden=self.meta_hidden, credit=self.credit)
 
     def search_space(self) -> SearchSpace:
         return SearchSpace.from_specs(self.make_rule().gene_specs())
