@@ -1,6 +1,7 @@
 """Hand-set (paper) R-STDP against an evolved genome on held-out chip instances.
 
     python -m l2l.tasks.pong.compare [--run RUN_DIR] [--steps 10000] [--seed 9001] [--instances 5]
+                                     [--credit winner|all] [--gene NAME=VALUE ...]
 
 Plays `steps` game steps on `instances` chip instances drawn from `seed` (a seed no study used:
 fresh fixed patterns, noise, balls and initial weights) with the paper's constants (the rule's
@@ -42,10 +43,19 @@ def main(argv=None) -> None:
     ap.add_argument("--instances", type=int, default=5)
     ap.add_argument("--budget", type=int, default=3000, help="also report the last 10 %% before this step")
     ap.add_argument("--rule", default="rstdp", help="rstdp (paper constants) or meta_network (its start)")
+    ap.add_argument("--credit", default="winner", help="winner (the chosen action's synapse) or all")
+    ap.add_argument("--gene", action="append", default=[], metavar="NAME=VALUE",
+                    help="override a gene of the hand-set genome (repeatable), e.g. --gene smooth=0.3")
     args = ap.parse_args(argv)
-    task = PongTask(rule=args.rule, n_steps=args.steps, n_instances=args.instances)
+    task = PongTask(rule=args.rule, n_steps=args.steps, n_instances=args.instances, credit=args.credit)
     rule = task.make_rule()
-    genomes = {"paper constants" if args.rule == "rstdp" else "start": rule.defaults()}
+    hand = rule.defaults()
+    for item in args.gene:
+        name, _, value = item.partition("=")
+        if name not in hand or not value:
+            raise SystemExit(f"--gene {item!r}: expected NAME=VALUE with NAME one of {sorted(hand)}")
+        hand[name] = float(value)
+    genomes = {("paper constants" if args.rule == "rstdp" else "start"): hand}
     if args.run is not None:
         best = json.loads((args.run / "best.json").read_text())
         genomes["evolved"] = {**rule.defaults(), **best["genes"]}
