@@ -8,7 +8,9 @@ MLP in its place) is compiled into a processor program that also runs the game
 (`plasticity_rules.pong_program`); each evaluation plays `n_steps` game steps on `n_instances`
 chip instances with mismatch on, all drawn from the evaluation seed (fresh chips on held-out
 seeds). Fitness: the mean over instances of the mean reward over the last `final_fraction` of
-the steps ("learned").
+the steps ("learned"). `credit`: "winner" (default; only the chosen action's synapse of the
+state's row is updated, an ideal winner-take-all; our choice) or "all" (every synapse of the row,
+as in the paper); docs/results.md "Pong" shows why.
 
     l2l experiment=pong_rstdp
 """
