@@ -1,7 +1,7 @@
 """Hand-set (paper) R-STDP against an evolved genome on held-out chip instances.
 
     python -m l2l.tasks.pong.compare [--run RUN_DIR] [--steps 10000] [--seed 9001] [--instances 5]
-                                     [--credit winner|all] [--gene NAME=VALUE ...]
+                                     [--credit winner|all] [--gene NAME=VALUE ...] [--no-mismatch]
 
 Plays `steps` game steps on `instances` chip instances drawn from `seed` (a seed no study used:
 fresh fixed patterns, noise, balls and initial weights) with the paper's constants (the rule's
@@ -46,8 +46,11 @@ def main(argv=None) -> None:
     ap.add_argument("--credit", default="winner", help="winner (the chosen action's synapse) or all")
     ap.add_argument("--gene", action="append", default=[], metavar="NAME=VALUE",
                     help="override a gene of the hand-set genome (repeatable), e.g. --gene smooth=0.3")
+    ap.add_argument("--mismatch", action=argparse.BooleanOptionalAction, default=True,
+                    help="calibrated chips with fixed-pattern noise (default) or ideal ones (--no-mismatch)")
     args = ap.parse_args(argv)
-    task = PongTask(rule=args.rule, n_steps=args.steps, n_instances=args.instances, credit=args.credit)
+    task = PongTask(rule=args.rule, n_steps=args.steps, n_instances=args.instances, credit=args.credit,
+                    mismatch=args.mismatch)
     rule = task.make_rule()
     hand = rule.defaults()
     for item in args.gene:
