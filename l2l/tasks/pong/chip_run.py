@@ -28,8 +28,10 @@ from chip_emulator import (
     event_label,
     init_state,
     make_chip,
+    make_wiring,
     run,
 )
+from chip_emulator.network import Wiring
 from chip_emulator.ppu import Program, make_core_ppu, ppu_core_fn
 from plasticity_rules.pong_program import LABEL_OFF, LOG_LEN, N_STATES
 
@@ -45,11 +47,19 @@ class PongSetup:
     synapse_gain_lsb: float = 1.2  # current jump per weight unit
     mismatch: bool = True  # calibrated chip instances with fixed-pattern noise; False: ideal
     noise_lsb: float = 5.0  # trial-to-trial membrane noise: the exploration (default 2; REFERENCE.md < 7)
+    inh_weight: int = 0  # > 0: lateral inhibition between the motor neurons (a winner-take-all network)
 
     def __post_init__(self):
         for key in ("step_us", "rate_hz", "synapse_gain_lsb"):
             if not float(getattr(self, key)) > 0:
                 raise ValueError(f"PongSetup.{key} must be > 0, got {getattr(self, key)!r}")
+        if not 0 <= int(self.inh_weight) <= 63:
+            raise ValueError(f"PongSetup.inh_weight must be in 0..63, got {self.inh_weight!r}")
+
+    @property
+    def n_rows(self) -> int:
+        """32 input rows, plus one inhibitory row per motor neuron with lateral inhibition."""
+        return 2 * N_STATES if self.inh_weight > 0 else N_STATES
 
 
 @dataclass
@@ -66,13 +76,27 @@ class PongOutcome:
 
 
 def make_pong_chip(setup: PongSetup, chip_seeds, tau_corr_us: float = 5.0, eta_corr_lsb: float = 0.5):
-    spec = ChipSpec(n_hemispheres=1, n_rows=N_STATES, n_neurons=N_STATES)
+    spec = ChipSpec(n_hemispheres=1, n_rows=setup.n_rows, n_neurons=N_STATES)
     neuron = NeuronParams(synapse_gain_lsb=setup.synapse_gain_lsb)
     corr = CorrelationParams(tau_causal_us=tau_corr_us, tau_acausal_us=tau_corr_us,
                              eta_causal_lsb=eta_corr_lsb, eta_acausal_lsb=eta_corr_lsb)
     mode = "calibrated" if setup.mismatch else "ideal"
     return make_chip(spec, seeds=[int(s) for s in chip_seeds], neuron=neuron, corr=corr, mode=mode,
                      mismatch=MismatchParams(noise_lsb=setup.noise_lsb))
+
+
+def inhibition(setup: PongSetup, chip) -> tuple[Wiring | None, np.ndarray, np.ndarray]:
+    """Lateral inhibition: motor neuron j's spikes reach inhibitory row 32 + j (label address 0),
+    whose synapses to every other motor neuron hold `inh_weight` (0 to itself). Returns the
+    wiring (None without inhibition), the rows' weights (R - 32, 32) and labels (R - 32, 32)."""
+    if setup.inh_weight == 0:
+        return None, np.zeros((0, N_STATES), np.int64), np.zeros((0, N_STATES), np.int64)
+    sign = np.r_[np.ones(N_STATES), -np.ones(N_STATES)]
+    wiring = make_wiring(chip.spec, row_sign=sign[None, :],
+                         out_label=event_label(N_STATES + np.arange(N_STATES), 0)[None, :])
+    w = np.full((N_STATES, N_STATES), int(setup.inh_weight), np.int64)
+    np.fill_diagonal(w, 0)
+    return wiring, w, np.zeros((N_STATES, N_STATES), np.int64)
 
 
 def initial_weights(run_seeds, w_init: float) -> np.ndarray:
@@ -106,7 +130,10 @@ def play(program: Program, setup: PongSetup, chip_seeds, run_seeds, n_steps: int
     w0 = initial_weights(run_seeds, w_init)
     if weights is not None:
         w0 = np.asarray(weights, np.int64).reshape(B, 1, N_STATES, N_STATES)
-    state = init_state(chip, [int(s) for s in run_seeds], weights=w0, labels=LABEL_OFF)
+    wiring, w_inh, lab_inh = inhibition(setup, chip)
+    w_all = np.concatenate([w0, np.broadcast_to(w_inh, (B, 1) + w_inh.shape)], axis=2)
+    labels = np.concatenate([np.full((N_STATES, N_STATES), LABEL_OFF, np.int64), lab_inh])
+    state = init_state(chip, [int(s) for s in run_seeds], weights=w_all, labels=labels[None, None])
     inputs = Inputs(poisson_label=event_label(np.arange(N_STATES), 0)[None, :],
                     poisson_rate_hz=np.full((1, N_STATES), float(setup.rate_hz)))
     ppu = make_core_ppu(program, B, 1, seeds=[int(s) for s in run_seeds], period_us=setup.step_us)
@@ -118,8 +145,8 @@ def play(program: Program, setup: PongSetup, chip_seeds, run_seeds, n_steps: int
     done = 0
     while done < n_steps:
         seg = min(LOG_LEN, n_steps - done)
-        state, _ = run(chip, state, seg * setup.step_us, inputs=inputs, timer=timer, ppu_fn=ppu_core_fn,
-                       ppu_ctx=ppu.ctx, record=Record(max_spikes=0), inplace=True)
+        state, _ = run(chip, state, seg * setup.step_us, wiring, inputs=inputs, timer=timer,
+                       ppu_fn=ppu_core_fn, ppu_ctx=ppu.ctx, record=Record(max_spikes=0), inplace=True)
         ppu.check()
         idx = (np.arange(done, done + seg)) % LOG_LEN
         for i in range(B):
@@ -129,7 +156,7 @@ def play(program: Program, setup: PongSetup, chip_seeds, run_seeds, n_steps: int
     ncyc = min(int(ppu.ctx.n_events.min()), ppu.ctx.cycles.shape[2])
     return PongOutcome(
         states=logs[0], actions=logs[1], rewards=logs[2] / 128.0,
-        weights=state.weights[:, 0].astype(np.int64).copy(), weights_init=w0[:, 0],
+        weights=state.weights[:, 0, :N_STATES].astype(np.int64).copy(), weights_init=w0[:, 0],
         hits=np.array([int(ppu.read_symbol("hits", i, 0)[0]) for i in range(B)]),
         misses=np.array([int(ppu.read_symbol("misses", i, 0)[0]) for i in range(B)]),
         cycles=ppu.ctx.cycles[:, 0, 1:ncyc].copy(), program_bytes=program.size_bytes)

@@ -2,6 +2,7 @@
 
     python -m l2l.tasks.pong.compare [--run RUN_DIR] [--steps 10000] [--seed 9001] [--instances 5]
                                      [--credit winner|all] [--gene NAME=VALUE ...] [--no-mismatch]
+                                     [--inh-weight 0..63]
 
 Plays `steps` game steps on `instances` chip instances drawn from `seed` (a seed no study used:
 fresh fixed patterns, noise, balls and initial weights) with the paper's constants (the rule's
@@ -48,9 +49,11 @@ def main(argv=None) -> None:
                     help="override a gene of the hand-set genome (repeatable), e.g. --gene smooth=0.3")
     ap.add_argument("--mismatch", action=argparse.BooleanOptionalAction, default=True,
                     help="calibrated chips with fixed-pattern noise (default) or ideal ones (--no-mismatch)")
+    ap.add_argument("--inh-weight", type=int, default=0,
+                    help="lateral inhibition between the motor neurons (0..63; 0: none)")
     args = ap.parse_args(argv)
     task = PongTask(rule=args.rule, n_steps=args.steps, n_instances=args.instances, credit=args.credit,
-                    mismatch=args.mismatch)
+                    mismatch=args.mismatch, inh_weight=args.inh_weight)
     rule = task.make_rule()
     hand = rule.defaults()
     for item in args.gene:

@@ -10,7 +10,9 @@ chip instances with mismatch on, all drawn from the evaluation seed (fresh chips
 seeds). Fitness: the mean over instances of the mean reward over the last `final_fraction` of
 the steps ("learned"). `credit`: "winner" (default; only the chosen action's synapse of the
 state's row is updated, an ideal winner-take-all; our choice) or "all" (every synapse of the row,
-as in the paper); docs/results.md "Pong" shows why.
+as in the paper); docs/results.md "Pong" shows why. `inh_weight` > 0 adds lateral inhibition
+between the motor neurons on the chip (a winner-take-all network; with credit "all" the paper's
+update of every synapse then learns too).
 
     l2l experiment=pong_rstdp
 """
@@ -42,11 +44,14 @@ class PongTask:
     noise_lsb: float = 5.0  # trial-to-trial membrane noise: the exploration
     meta_hidden: int = 6  # hidden units of the meta-plasticity network (rule: meta_network)
     credit: str = "winner"  # which synapses of the state's row learn: the chosen action's, or "all"
+    inh_weight: int = 0  # > 0: lateral inhibition between the motor neurons (a winner-take-all network)
     direction: str = "maximize"
 
     def __post_init__(self):
         if self.rule not in RULES:
             raise ValueError(f"task.rule must be one of {RULES}, got {self.rule!r}")
+        if isinstance(self.inh_weight, bool) or not isinstance(self.inh_weight, int):
+            raise ValueError(f"task.inh_weight must be an integer in 0..63, got {self.inh_weight!r}")
         for key in ("n_steps", "n_instances", "meta_hidden"):
             v = getattr(self, key)
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
@@ -65,7 +70,7 @@ class PongTask:
         from l2l.tasks.pong.chip_run import PongSetup
 
         return PongSetup(self.step_us, self.rate_hz, self.synapse_gain_lsb, bool(self.mismatch),
-                         float(self.noise_lsb))
+                         float(self.noise_lsb), int(self.inh_weight))
 
     def make_rule(self):
         if self.rule == "rstdp":

@@ -54,7 +54,9 @@ def test_record_tables():
 
 @pytest.mark.parametrize("kw, match", [({"rule": "stdp"}, "rule"), ({"n_steps": 0}, "n_steps"),
                                        ({"final_fraction": 0.0}, "final_fraction"),
-                                       ({"step_us": -1.0}, "step_us"), ({"credit": "best"}, "credit")])
+                                       ({"step_us": -1.0}, "step_us"), ({"credit": "best"}, "credit"),
+                                       ({"inh_weight": 70}, "inh_weight"),
+                                       ({"inh_weight": 1.5}, "inh_weight")])
 def test_bad_config(kw, match):
     with pytest.raises(ValueError, match=match):
         PongTask(**kw)
