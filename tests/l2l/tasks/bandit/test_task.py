@@ -47,7 +47,7 @@ def test_regret_from_arm_counts_equals_the_replayed_actions():
     p = draw_probabilities(BanditDistribution(2, 30, 8), 11)  # the baselines' bandits of seed 11
     assert np.isclose(expected_regret(p, acts).mean(), score)
     assert np.isclose(rec["summary"]["regret_mean"][0], score)
-    assert set(rec) == {"rewards", "weights", "spikes", "summary"}
+    assert set(rec) == {"rewards", "weights", "spikes", "membrane", "summary"}
     assert len(rec["weights"]) == 8 * 30 * 2 and rec["weights"]["weight"].between(0, 63).all()
     assert len(rec["spikes"]) > 0
 
