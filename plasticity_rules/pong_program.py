@@ -205,9 +205,7 @@ def build_pong_program(emit_rule: RuleEmitter, *, smooth_q8: int, theta: int, w_
         b.la(p, sym)
         b.add(p, p, x)
         b.stb(reg, p, 0)
-    b.load_word(q, "reward_sum")
-    b.add(q, q, r)
-    b.store_word(q, "reward_sum")
+    b.add_to_word(q, "reward_sum", r)
 
     # ---- the game: paddle towards a (at most PADDLE_SPEED), ball moves and reflects
     b.load_word(p, "paddle")

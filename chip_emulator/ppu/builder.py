@@ -216,10 +216,14 @@ class ProgramBuilder:
         self.la(_SCRATCH[0], symbol, 4 * index)
         self.emit("stw", reg, _SCRATCH[0], 0)
 
-    def add_to_word(self, reg: Reg, symbol: str, delta: int = 1, index: int = 0) -> None:
-        """symbol[index] += delta (a counter in SRAM); ``reg`` is clobbered."""
+    def add_to_word(self, reg: Reg, symbol: str, delta: int | Reg = 1, index: int = 0) -> None:
+        """symbol[index] += delta (an immediate or a register; a counter or a sum in SRAM);
+        ``reg`` is clobbered."""
         self.load_word(reg, symbol, index)
-        self.emit("addi", reg, reg, delta)
+        if isinstance(delta, Reg):
+            self.emit("add", reg, reg, delta)
+        else:
+            self.emit("addi", reg, reg, delta)
         self.store_word(reg, symbol, index)
 
     def clamp_scalar(self, reg: Reg, lo: int, hi: int) -> None:

@@ -196,9 +196,11 @@ def test_add_to_word_and_clamp_scalar_run_as_documented():
     b = ProgramBuilder()
     b.symbol("count", "int32", 1, [5])
     b.symbol("x", "int32", 3, [300, -7, -999])
-    r = b.reg("r")
+    r, d = b.reg("r"), b.reg("d")
     b.add_to_word(r, "count")
     b.add_to_word(r, "count", delta=-3)
+    b.li(d, 10)
+    b.add_to_word(r, "count", d)  # a register delta
     for i in range(3):
         b.load_word(r, "x", i)
         b.clamp_scalar(r, -128, 127)
@@ -207,7 +209,7 @@ def test_add_to_word_and_clamp_scalar_run_as_documented():
     program = b.build()
     state = new_state(program)
     run_once(program, state, make_array_io())
-    assert int(read_symbol(state.sram, program, "count")[0]) == 5 + 1 - 3
+    assert int(read_symbol(state.sram, program, "count")[0]) == 5 + 1 - 3 + 10
     assert list(read_symbol(state.sram, program, "x")) == [127, -7, -128]
     write_symbol(state.sram, program, "x", [0, 127, -128])  # the bounds themselves stay
     run_once(program, state, make_array_io())
