@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from l2l.search_space import SearchSpace
+from l2l.tasks.curves import tenths
 
 
 @dataclass(frozen=True)
@@ -105,5 +106,6 @@ def summarise(res: dict[str, np.ndarray], n_steps: int) -> tuple[float, dict[str
         "ppu_bytes": float(res["program_bytes"]),
         "ppu_cycles_max": float(res["cycles"].max()), "ppu_cycles_mean": float(res["cycles"].mean()),
         "ppu_cycles_per_step": float(cyc_per_step.mean()),
+        **tenths(res["reward"]),  # the learning curve, coarse (l2l/tasks/curves.py)
     }
     return float(frac.mean()), metrics

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from l2l.search_space import SearchSpace
+from l2l.tasks.curves import tenths
 
 RULES = ("rstdp", "meta_network")
 LEVEL = 0.85  # the "learned" level
@@ -139,5 +140,6 @@ def summarise(out, final_fraction: float) -> tuple[float, dict[str, float]]:
         "ppu_bytes": float(out.program_bytes),
         "ppu_cycles_max": float(out.cycles.max()) if out.cycles.size else 0.0,
         "ppu_cycles_mean": float(out.cycles.mean()) if out.cycles.size else 0.0,
+        **tenths(out.rewards),  # the learning curve, coarse (l2l/tasks/curves.py)
     }
     return float(lr.mean()), metrics

@@ -76,3 +76,13 @@ def test_overlay_runs_end_to_end(tmp_path, l2l, clean_env):
     best = json.loads((run / "best.json").read_text())
     assert best["held_out"]["n"] == 1
     assert (run / "evaluations.parquet").exists()
+
+
+def test_every_evaluation_carries_its_coarse_learning_curve():
+    t = MDPTask(n_runs=2, n_steps=300)
+    g = t.search_space().encode(t.rule().defaults())
+    _, metrics = t.evaluate(g, 5)
+    rewards = t.record(g, 5)["rewards"]  # the same evaluation, step by step
+    per_step = rewards.pivot(index="instance", columns="step", values="reward").to_numpy()
+    for k in range(10):  # the mean reward of each tenth of the 300 steps
+        assert metrics[f"reward_tenth_{k}"] == pytest.approx(per_step[:, 30 * k:30 * (k + 1)].mean())
