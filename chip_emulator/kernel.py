@@ -96,7 +96,6 @@ def _run_loop(w0, w1, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
     # columns (B*H*N, R)
     V, REF, VR, RS = v.reshape(-1), ref.reshape(-1), v_reset.reshape(-1), ref_steps.reshape(-1)
     IE, II, WA, RNG = i_exc.reshape(-1), i_inh.reshape(-1), w_ad.reshape(-1), rng_n.reshape(-1)
-    IE2, II2 = i_exc.reshape(BH, N), i_inh.reshape(BH, N)
     TPOST, BPOST = tpost.reshape(-1), bpost.reshape(-1)
     TPOST2, BPOST2 = tpost.reshape(BH, N), bpost.reshape(BH, N)
     RATE, OVF, BJ = rate.reshape(-1), overflow.reshape(-1), b_jump.reshape(-1)
@@ -138,8 +137,12 @@ def _run_loop(w0, w1, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
     i0 = w0 * N
     i1 = w1 * N
     nloc = i1 - i0
-    lV, lREF, lVR, lRS = V[i0:i1], REF[i0:i1], VR[i0:i1], RS[i0:i1]
-    lIE, lII, lWA, lRNG = IE[i0:i1], II[i0:i1], WA[i0:i1], RNG[i0:i1]
+    # the neuron state written every step, copied into this thread's own memory (written
+    # back at the end and around PPU calls): see "Threads" in the module docstring
+    lV, lREF, lIE, lII = V[i0:i1].copy(), REF[i0:i1].copy(), IE[i0:i1].copy(), II[i0:i1].copy()
+    lWA, lRNG = WA[i0:i1].copy(), RNG[i0:i1].copy()
+    lIE2, lII2 = lIE.reshape(w1 - w0, N), lII.reshape(w1 - w0, N)
+    lVR, lRS = VR[i0:i1], RS[i0:i1]
     lPM, lPE, lPI = p_mem.reshape(-1)[i0:i1], p_exc.reshape(-1)[i0:i1], p_inh.reshape(-1)[i0:i1]
     lCE, lCI = c_exc.reshape(-1)[i0:i1], c_inh.reshape(-1)[i0:i1]
     lVL, lTH, lNS = v_leak.reshape(-1)[i0:i1], v_thresh.reshape(-1)[i0:i1], noise_step.reshape(-1)[i0:i1]
@@ -191,7 +194,14 @@ def _run_loop(w0, w1, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
                     sync_rows(APRE2, TPRE2, f, R, uni, a_row, t_row)
                 if ppu_fn is not None:  # pruned at compile time when there is no PPU
                     b = f // H
+                    a0 = (f - w0) * N
+                    for n in range(N):  # the PPU reads and resets membranes in port
+                        V[f * N + n] = lV[a0 + n]
+                        REF[f * N + n] = lREF[a0 + n]
                     ppu_fn(ppu_ctx, port, b, f - b * H, gs * dt)
+                    for n in range(N):
+                        lV[a0 + n] = V[f * N + n]
+                        lREF[a0 + n] = REF[f * N + n]
                 uniform[f] = uniform_rows(LAB2, APRE2, TPRE2, f, R, uni, a_row, t_row)
             t_ptr += 1
         if k == n_steps:
@@ -278,9 +288,9 @@ def _run_loop(w0, w1, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
                     if uni[f, r] != addr:
                         continue  # every synapse of the row has label uni[r]: none match
                     if row_sign[h, r] > 0:
-                        deliver_row(IE2, W2, G2, f, fr, NU)
+                        deliver_row(lIE2, W2, G2, j, fr, NU)
                     else:
-                        deliver_row(II2, W2, G2, f, fr, NU)
+                        deliver_row(lII2, W2, G2, j, fr, NU)
                     if corr_on:
                         if small:  # a few lanes: the loop costs less than a call
                             for n in range(NU):
@@ -294,9 +304,9 @@ def _run_loop(w0, w1, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
                         t_row[f, r] = trel
                 else:
                     if row_sign[h, r] > 0:
-                        deliver_row_masked(IE2, W2, G2, LAB2, f, fr, NU, addr)
+                        deliver_row_masked(lIE2, W2, G2, LAB2, j, fr, NU, addr)
                     else:
-                        deliver_row_masked(II2, W2, G2, LAB2, f, fr, NU, addr)
+                        deliver_row_masked(lII2, W2, G2, LAB2, j, fr, NU, addr)
                     if corr_on:
                         acausal_row_masked(ACA2, ETA2, DLA2, LAB2, TPOST2, BPOST2, f, fr, NU, addr,
                                            trel, ga, k_af, e0a, eqa)
@@ -355,7 +365,7 @@ def _run_loop(w0, w1, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
                     PEND2[f, npend[s]] = n
                     npend[s] += 1
                     if adex_on:
-                        WA[i] += BJ[i]
+                        lWA[j] += BJ[i]
                     if corr_on:
                         if uniform[f] and small:
                             for r in range(RU):
@@ -380,10 +390,16 @@ def _run_loop(w0, w1, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
                     for f in range(w0, w1):
                         b = f // H
                         for j in range(n_tr):
-                            trace[b, f - b * H, j, slot] = V[f * N + tr_idx[j]]
+                            trace[b, f - b * H, j, slot] = lV[(f - w0) * N + tr_idx[j]]
         e_c *= d_c
         e_a *= d_a
 
+    V[i0:i1] = lV
+    REF[i0:i1] = lREF
+    IE[i0:i1] = lIE
+    II[i0:i1] = lII
+    WA[i0:i1] = lWA
+    RNG[i0:i1] = lRNG
     PEB, RNGS = pois_e.reshape(-1), rng_s.reshape(-1)
     NPEND, NSPK = pend_count.reshape(-1), spk_count.reshape(-1)
     for j in range(nw):

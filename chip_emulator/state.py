@@ -60,8 +60,29 @@ class ChipState:
         return self.dyn[1]
 
     def copy(self) -> ChipState:
-        return ChipState(self.step, tuple(a.copy() for a in self.port),
-                         tuple(a.copy() for a in self.dyn), self.fired_until)
+        return ChipState(self.step, tuple(aligned_copy(a) for a in self.port),
+                         tuple(aligned_copy(a) for a in self.dyn), self.fired_until)
+
+
+PAGE = 4096
+LINE_PAIR = 128  # the L2 spatial prefetcher moves 64-byte lines in aligned pairs
+
+
+def aligned_copy(a: np.ndarray) -> np.ndarray:
+    """A C-contiguous copy of ``a`` starting on a page (arrays of a page or more) or a
+    128-byte boundary. Threads write disjoint slices of these arrays (kernel.py); when a
+    slice boundary falls inside a cache line or its prefetch pair, or a page the hardware
+    prefetcher streams across, the line bounces between the cores: at numpy's 16-byte
+    alignment the full chip's 2-thread run gained 1.2x instead of 1.4x (docs/benchmarks.md).
+    On the full chip every per-hemisphere slice is a multiple of 1 KB, so aligned bases
+    give aligned slices."""
+    a = np.asarray(a)
+    al = PAGE if a.nbytes >= PAGE else LINE_PAIR
+    buf = np.empty(a.nbytes + al, np.uint8)
+    off = -buf.ctypes.data % al
+    out = buf[off:off + a.nbytes].view(a.dtype).reshape(a.shape)
+    out[...] = a
+    return out
 
 
 def _splitmix(x: int) -> int:
@@ -130,7 +151,7 @@ def init_state(chip: Chip, run_seeds, weights=0, labels=0) -> ChipState:
         np.zeros((B, H, N), np.int64), np.zeros((B, H), np.int64),
         np.zeros((B, H, R), np.int64),
     )
-    return ChipState(0, port, dyn)
+    return ChipState(0, tuple(aligned_copy(a) for a in port), tuple(aligned_copy(a) for a in dyn))
 
 
 def set_weights(state: ChipState, spec, weights) -> None:
