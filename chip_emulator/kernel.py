@@ -37,7 +37,14 @@ Threads: each thread runs this loop on its own range of pairs, and every per-pai
 scalar the loop writes every step (Poisson budget and stream, pending spike count,
 spike count) is copied into arrays local to the thread and written back at the end:
 in the shared state arrays, the pairs of two threads share a cache line, which then
-bounced between the cores at every step.
+bounced between the cores at every step. Likewise the neuron state the loop writes every
+step (membrane, refractory count, currents, adaptation, noise generators) is copied into
+the thread's own memory and written back at the end (and around each PPU call, which
+reads and resets membranes through ``port``): one hemisphere of the full chip is 1 KB
+per array, so both hemispheres' slices lie in one 4 KB page, and the hardware prefetcher
+streaming one thread's slice pulled in the other's, which it was writing (the second
+hemisphere's thread ran 30-40 % slower; the state arrays' page alignment, state.py,
+removes the same effect from the larger arrays). Measured: docs/benchmarks.md.
 """
 
 from __future__ import annotations

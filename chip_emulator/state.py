@@ -72,10 +72,10 @@ def aligned_copy(a: np.ndarray) -> np.ndarray:
     """A C-contiguous copy of ``a`` starting on a page (arrays of a page or more) or a
     128-byte boundary. Threads write disjoint slices of these arrays (kernel.py); when a
     slice boundary falls inside a cache line or its prefetch pair, or a page the hardware
-    prefetcher streams across, the line bounces between the cores: at numpy's 16-byte
-    alignment the full chip's 2-thread run gained 1.2x instead of 1.4x (docs/benchmarks.md).
-    On the full chip every per-hemisphere slice is a multiple of 1 KB, so aligned bases
-    give aligned slices."""
+    prefetcher streams across, the line bounces between the cores: with numpy's 16-byte
+    alignment 2 threads gained 1.2x on the full chip, 1.4x with this alignment alone
+    (docs/benchmarks.md). On the full chip every per-hemisphere slice is a multiple of
+    1 KB (of 4 KB for the synapse arrays), so aligned bases give aligned slices."""
     a = np.asarray(a)
     al = PAGE if a.nbytes >= PAGE else LINE_PAIR
     buf = np.empty(a.nbytes + al, np.uint8)
