@@ -109,16 +109,13 @@ def _generation_row(g, n_evals, gen_evals, fit, best, stats, direction, eval_s, 
     }
 
 
-def _held_out(spec: StudySpec, space, evaluator, best: dict, center, generation: int, tables: RunTables):
-    """Evaluate the best genome, and the strategy's recommended centre when it has one, on the same
-    seeds never used in training; write the rows (column `genome`), return a summary per genome.
+def _held_out(spec: StudySpec, space, evaluator, candidates: dict, tables: RunTables) -> dict:
+    """Evaluate each candidate genome ({name: (generation, gene values)}) on the same seeds never
+    used in training; write the rows (column `genome`), return a summary per candidate.
 
     With a noisy task the best genome is the luckiest of many evaluations (optimistic in training);
     the centre of the search distribution is the estimate ES theory recommends (the same seeds make
     the two a paired comparison)."""
-    candidates = {"best": (best["generation"], space.encode(best["genes"]))}
-    if center is not None:
-        candidates["center"] = (generation, space.from_unit(np.asarray(center)[None, :])[0])
     seeds = np.array([held_out_seed(spec.seed, k) for k in range(spec.held_out)])
     genes = np.concatenate([np.repeat(x[None, :], len(seeds), axis=0) for _, x in candidates.values()])
     results = evaluator.map(spec.task, genes, np.tile(seeds, len(candidates)))
@@ -128,8 +125,7 @@ def _held_out(spec: StudySpec, space, evaluator, best: dict, center, generation:
         for k, (name, (gen, x)) in enumerate(candidates.items())
     }
     tables.write_held_out(pd.concat(frames.values(), ignore_index=True))
-    summaries = {name: held_out_summary(f) for name, f in frames.items()}
-    return summaries, {name: space.decode(x) for name, (_, x) in candidates.items()}
+    return {name: held_out_summary(f) for name, f in frames.items()}
 
 
 def run_study(spec: StudySpec, run_dir: str | Path, resume: bool = False) -> StudyOutcome:
@@ -195,12 +191,15 @@ def run_study(spec: StudySpec, run_dir: str | Path, resume: bool = False) -> Stu
 
         status = {"finished": True, "stop_reason": reason, "generation": g, "evaluations": n_evals}
         if spec.held_out and best is not None:
-            center = strategy.center(state) if hasattr(strategy, "center") else None
-            summaries, genes = _held_out(spec, space, evaluator, best, center, g, tables)
+            candidates = {"best": (best["generation"], space.encode(best["genes"]))}
+            if hasattr(strategy, "center"):  # the strategy's recommendation, in gene units
+                candidates["center"] = (g, space.from_unit(np.asarray(strategy.center(state))[None, :])[0])
+            summaries = _held_out(spec, space, evaluator, candidates, tables)
             best = {**best, "held_out": summaries["best"]}
             status["held_out"] = summaries["best"]
             if "center" in summaries:
-                best["center"] = {"generation": g, "genes": genes["center"], "held_out": summaries["center"]}
+                centre = space.decode(candidates["center"][1])
+                best["center"] = {"generation": g, "genes": centre, "held_out": summaries["center"]}
                 status["held_out_center"] = summaries["center"]
     tables.finish(best, status)
     progress.done(reason, best, run_dir)
