@@ -12,8 +12,11 @@ with the synaptic currents decaying exponentially and everything else constant,
 
 which is exact for the linear (LIF) part at any h. Noise: an Ornstein-Uhlenbeck kick of
 std ``noise_lsb * sqrt(1 - p_mem^2)`` per step keeps the stationary std at
-``noise_lsb``. AdEx terms are integrated by exponential Euler (the exponential and the
-adaptation current held for one step):
+``noise_lsb``. The kick is uniform (a 16-bit half of a per-neuron xorshift32 draw, the
+low half on even steps and the high half on odd ones: half the random numbers of a
+draw per step); the membrane sums about tau_mem / h of them, so its noise is Gaussian
+to within a few 1e-3 in excess kurtosis (tested). AdEx terms are integrated by
+exponential Euler (the exponential and the adaptation current held for one step):
 
     V += (delta_t exp((V - v_exp) / delta_t) - w) (1 - p_mem)
     w <- w p_w + a (V - v_leak) (1 - p_w);  on a spike w += b

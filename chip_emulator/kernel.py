@@ -73,7 +73,6 @@ from chip_emulator.kernel_util import (
     FLUSH_EVERY,
     NO_EVENT,
     REBASE_TAUS,
-    SCAN_BLOCK,
     SMALL_ROW,
     exp_neg,
 )
@@ -157,7 +156,10 @@ def _run_loop(w0, w1, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
     lDT, lVX = delta_t.reshape(-1)[i0:i1], v_exp.reshape(-1)[i0:i1]
     lC0 = np.empty(nloc, np.float32)
     resting_term(nloc, lVL, lPM, off_term.reshape(-1)[i0:i1], lC0)
-    lSF = np.zeros(nloc, np.int32)
+    # spike flags, a byte per neuron, read 8 at a time as words by the spike search
+    nwd = (nloc + 7) // 8
+    lSF = np.zeros(nwd * 8, np.uint8)
+    lSF64 = lSF.view(np.uint64)
 
     # per-pair state of this thread's range, slot j = f - w0 (see the module docstring)
     nw = w1 - w0
@@ -322,40 +324,40 @@ def _run_loop(w0, w1, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
 
         # ---- 3. all neurons of the range: exact integration to (k+1) dt
         # literal flags: each variant compiles as its own loop without the others' terms
+        draw = gs % 2 == 0  # noise: a new draw on even steps (kernel_neurons.py)
         if adex_on:
-            neuron_step(noise_on, True, nloc, lV, lC0, lIE, lII, lPM, lCE, lCI, lPE, lPI, lRNG,
-                        lNS, lREF, lVR, lTH, lRS, lVL, lWA, lPW, lAT, lDT, lVX, lSF)
+            neuron_step(noise_on, draw, True, nloc, lV, lC0, lIE, lII, lPM, lCE, lCI, lPE, lPI,
+                        lRNG, lNS, lREF, lVR, lTH, lVL, lWA, lPW, lAT, lDT, lVX, lSF)
+        elif noise_on and draw:
+            neuron_step(True, True, False, nloc, lV, lC0, lIE, lII, lPM, lCE, lCI, lPE, lPI,
+                        lRNG, lNS, lREF, lVR, lTH, lVL, lWA, lPW, lAT, lDT, lVX, lSF)
         elif noise_on:
-            neuron_step(True, False, nloc, lV, lC0, lIE, lII, lPM, lCE, lCI, lPE, lPI, lRNG,
-                        lNS, lREF, lVR, lTH, lRS, lVL, lWA, lPW, lAT, lDT, lVX, lSF)
+            neuron_step(True, False, False, nloc, lV, lC0, lIE, lII, lPM, lCE, lCI, lPE, lPI,
+                        lRNG, lNS, lREF, lVR, lTH, lVL, lWA, lPW, lAT, lDT, lVX, lSF)
         else:
-            neuron_step(False, False, nloc, lV, lC0, lIE, lII, lPM, lCE, lCI, lPE, lPI, lRNG,
-                        lNS, lREF, lVR, lTH, lRS, lVL, lWA, lPW, lAT, lDT, lVX, lSF)
+            neuron_step(False, False, False, nloc, lV, lC0, lIE, lII, lPM, lCE, lCI, lPE, lPI,
+                        lRNG, lNS, lREF, lVR, lTH, lVL, lWA, lPW, lAT, lDT, lVX, lSF)
         if gs % FLUSH_EVERY == 0:
             flush_currents(nloc, lIE, lII)
 
         # ---- post spikes at (k + 1) dt
-        nsp = 0
-        for i in range(nloc):
-            nsp += lSF[i]
-        if nsp > 0:
+        # (an OR over the flag words, vectorised, then only the nonzero words' bytes:
+        # 3x cheaper per step than block sums over int32 flags)
+        anyw = np.uint64(0)
+        for w in range(nwd):
+            anyw |= lSF64[w]
+        if anyw != 0:
             tp = trel + np.float32(dt)
             gc = np.float32(1.0 / (e_c * d_c))
             bp = np.float32(e_a * d_a)
-            found = 0
-            for blk in range(0, nloc, SCAN_BLOCK):
-                if found == nsp:
-                    break
-                hi = min(blk + SCAN_BLOCK, nloc)
-                cnt = 0
-                for j in range(blk, hi):  # a vectorised block sum skips quiet blocks
-                    cnt |= lSF[j]
-                if cnt == 0:
+            for w in range(nwd):
+                x = lSF64[w]
+                if x == 0:
                     continue
-                for j in range(blk, hi):
-                    if lSF[j] == 0:
+                for jb in range(8):
+                    if (x >> np.uint64(8 * jb)) & np.uint64(255) == 0:
                         continue
-                    found += 1
+                    j = w * 8 + jb
                     i = i0 + j
                     f = i // N
                     n = i - f * N
@@ -369,8 +371,10 @@ def _run_loop(w0, w1, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
                         SPKS[f, c] = gs + 1
                         SPKN[f, c] = n
                     nspk[s] = c + 1
-                    PEND2[f, npend[s]] = n
-                    npend[s] += 1
+                    if out_label[f % H, n] >= 0:  # routed: delivered next step
+                        PEND2[f, npend[s]] = n
+                        npend[s] += 1
+                    lREF[j] = lRS[j]  # its refractory period starts (kernel_neurons.py)
                     if adex_on:
                         lWA[j] += BJ[i]
                     if corr_on:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from chip_emulator.kernel_util import F0, F1, NOISE_INV_STD, NOISE_MEAN, TINY
+from chip_emulator.kernel_util import F0, F1, NOISE_SCALE, NOISE_SHIFT, TINY
 
 
 @njit(cache=True, nogil=True)
@@ -33,12 +33,13 @@ def resting_term(n, VL, PM, OFF, out_c0):
 
 
 @njit(cache=True, nogil=True)
-def neuron_step(noise_on, adex_on, n, V, C0, IE, II, PM, CE, CI, PE, PI, RNG, NS, REF, VR, TH,
-                RS, VL, WA, PW, AT, DT, VX, out_spike):
-    """One step of ``n`` neurons; ``out_spike[i]`` = 1 if neuron i spiked (its membrane
-    is then at reset and its refractory count restarted). Writes V, IE, II, RNG, REF,
-    WA, out_spike. (Counting spikes inside this loop cost 50 % more: the count is a
-    separate, vectorised integer sum.)"""
+def neuron_step(noise_on, noise_draw, adex_on, n, V, C0, IE, II, PM, CE, CI, PE, PI, RNG, NS, REF,
+                VR, TH, VL, WA, PW, AT, DT, VX, out_spike):
+    """One step of ``n`` neurons; ``out_spike[i]`` (uint8) = 1 if neuron i spiked (its
+    membrane is then at reset; the caller restarts its refractory count, sparsely: one
+    stream fewer here). Writes V, IE, II, RNG, REF, WA, out_spike. (Counting spikes
+    inside this loop cost 50 % more: the run loop finds them with an OR over the flags
+    read as 64-bit words.)"""
     for i in range(n):
         ve = V[i]
         ie = IE[i]
@@ -46,15 +47,17 @@ def neuron_step(noise_on, adex_on, n, V, C0, IE, II, PM, CE, CI, PE, PI, RNG, NS
         vn = ve * PM[i] + C0[i] + ie * CE[i] - ii * CI[i]
         IE[i] = ie * PE[i]
         II[i] = ii * PI[i]
-        if noise_on:  # xorshift32, then the sum of its 4 bytes: about Gaussian
+        if noise_on:  # a uniform 16-bit half of a xorshift32 draw, unit variance
             x = RNG[i]
-            x = np.uint32(x ^ np.uint32(x << np.uint32(13)))
-            x = np.uint32(x ^ np.uint32(x >> np.uint32(17)))
-            x = np.uint32(x ^ np.uint32(x << np.uint32(5)))
-            RNG[i] = x
-            s = ((x & np.uint32(255)) + ((x >> np.uint32(8)) & np.uint32(255))
-                 + ((x >> np.uint32(16)) & np.uint32(255)) + (x >> np.uint32(24)))
-            vn = vn + NS[i] * ((np.float32(np.int32(s)) - NOISE_MEAN) * NOISE_INV_STD)
+            if noise_draw:  # even steps: a new draw, its low half
+                x = np.uint32(x ^ np.uint32(x << np.uint32(13)))
+                x = np.uint32(x ^ np.uint32(x >> np.uint32(17)))
+                x = np.uint32(x ^ np.uint32(x << np.uint32(5)))
+                RNG[i] = x
+                u = x & np.uint32(0xFFFF)
+            else:  # odd steps: the high half of the last draw
+                u = x >> np.uint32(16)
+            vn = vn + NS[i] * (np.float32(np.int32(u)) * NOISE_SCALE - NOISE_SHIFT)
         if adex_on:
             w = WA[i]
             dtl = DT[i]
@@ -64,16 +67,14 @@ def neuron_step(noise_on, adex_on, n, V, C0, IE, II, PM, CE, CI, PE, PI, RNG, NS
                                                             np.float32(20.0))))
             vn = vn + drive * (F1 - PM[i])
             WA[i] = w * PW[i] + AT[i] * (ve - VL[i])
+        # refractory counts are whole steps: a refractory neuron, or one that spikes,
+        # is held at reset; selects, not blends (0.40 against 0.50 ns per neuron)
         rf = REF[i]
-        inref = np.minimum(rf, F1)
-        r0 = VR[i]
-        vn = vn + inref * (r0 - vn)
-        rf = rf - inref
-        sp = np.float32(vn >= TH[i]) * (F1 - inref)
-        vn = vn + sp * (r0 - vn)
-        V[i] = vn
-        REF[i] = rf + sp * RS[i]
-        out_spike[i] = np.int32(sp)
+        inref = rf > F0
+        sp = (vn >= TH[i]) & (not inref)
+        V[i] = VR[i] if (inref | sp) else vn
+        REF[i] = rf - np.float32(inref)  # a spiking neuron has rf = 0 here
+        out_spike[i] = np.uint8(sp)
     return 0
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-SCAN_BLOCK = 32  # spike search: neurons per block sum
 SMALL_ROW = 8  # rows/columns up to this long are paired inline (a call costs more)
 EVENT_CAP = 4096  # events delivered per step and hemisphere (inputs validated against it)
 NO_EVENT = np.iinfo(np.int64).max  # 'no next explicit event' (np.iinfo in a loop is slow)
@@ -31,8 +30,9 @@ C24 = np.float32(1.0 / 24.0)
 # itself does; denormal arithmetic costs ~100x. 2^-104 LSB is physically zero.
 TINY = np.float32(2.0**-80)
 FLUSH_EVERY = 16  # steps between flushes of the decaying currents
-NOISE_MEAN = np.float32(510.0)  # sum of 4 uniform bytes: mean 510, std 147.80
-NOISE_INV_STD = np.float32(1.0 / np.sqrt(4.0 * (256.0**2 - 1.0) / 12.0))
+# membrane noise: u uniform on 0 .. 65535 -> u NOISE_SCALE - NOISE_SHIFT, mean 0, var 1
+NOISE_SCALE = np.float32(np.sqrt(12.0) / 65536.0)
+NOISE_SHIFT = np.float32(np.sqrt(12.0) * 32767.5 / 65536.0)
 
 
 @njit(cache=True, inline="always")

@@ -25,6 +25,8 @@ from chip_emulator.state import ChipState
 
 F32 = np.float32
 TINY = F32(2.0**-80)  # kernel_util.TINY
+NOISE_SCALE = F32(np.sqrt(12.0) / 65536.0)  # kernel_util: u in 0..65535 -> mean 0, var 1
+NOISE_SHIFT = F32(np.sqrt(12.0) * 32767.5 / 65536.0)
 M64 = (1 << 64) - 1
 
 
@@ -125,14 +127,17 @@ def reference_run(chip: Chip, state: ChipState, duration_us: float,
                 vn = ve * p_mem[b, h] + c0 + ie * c_exc[b, h] - ii * c_inh[b, h]
                 i_exc[b, h] = ie * p_exc[b, h]
                 i_inh[b, h] = ii * p_inh[b, h]
-                if noise_on:
+                if noise_on:  # a uniform 16-bit half of a xorshift32 draw
                     x = rng_n[b, h]
-                    x ^= x << np.uint32(13)
-                    x ^= x >> np.uint32(17)
-                    x ^= x << np.uint32(5)
-                    s = (x & 255) + ((x >> 8) & 255) + ((x >> 16) & 255) + (x >> 24)
-                    xi = (s.astype(np.int32).astype(F32) - F32(510.0)) * F32(
-                        1.0 / np.sqrt(4.0 * (256.0**2 - 1.0) / 12.0))
+                    if gs % 2 == 0:  # even steps: a new draw, its low half
+                        x ^= x << np.uint32(13)
+                        x ^= x >> np.uint32(17)
+                        x ^= x << np.uint32(5)
+                        rng_n[b, h] = x
+                        u = x & np.uint32(0xFFFF)
+                    else:  # odd steps: the high half of the last draw
+                        u = x >> np.uint32(16)
+                    xi = u.astype(np.int32).astype(F32) * NOISE_SCALE - NOISE_SHIFT
                     vn = vn + noise_step[b, h] * xi
                 if adex_on:
                     w = w_ad[b, h].copy()
@@ -146,14 +151,12 @@ def reference_run(chip: Chip, state: ChipState, duration_us: float,
                 if gs % 16 == 0:  # the kernel's periodic denormal flush (FLUSH_EVERY)
                     i_exc[b, h] = (i_exc[b, h] + TINY) - TINY
                     i_inh[b, h] = (i_inh[b, h] + TINY) - TINY
-                rf = ref[b, h]
-                inref = np.minimum(rf, F32(1))
-                vn = vn + inref * (v_reset[b, h] - vn)
-                rf = rf - inref
-                sp = (vn >= v_thresh[b, h]).astype(F32) * (F32(1) - inref)
-                vn = vn + sp * (v_reset[b, h] - vn)
-                v[b, h] = vn
-                ref[b, h] = rf + sp * ref_steps[b, h]
+                rf = ref[b, h]  # whole steps left
+                inref = rf > 0
+                spk = (vn >= v_thresh[b, h]) & ~inref
+                v[b, h] = np.where(inref | spk, v_reset[b, h], vn)
+                sp = spk.astype(F32)
+                ref[b, h] = rf - inref.astype(F32) + sp * ref_steps[b, h]
                 # ---- post spikes at (k + 1) dt
                 spiking = np.flatnonzero(sp > 0)
                 tp = t + dt

@@ -68,6 +68,34 @@ def test_membrane_noise_has_the_configured_stationary_std():
     assert not np.array_equal(rec2.trace[0, 0, 0], rec.trace[0, 0, 0])
 
 
+def test_membrane_noise_is_gaussian_and_its_kicks_uncorrelated():
+    """The per-step kicks are uniform halves of one xorshift32 draw per two steps
+    (chip.py); the membrane, a sum of about tau_mem / dt of them, must still be
+    Gaussian, and consecutive kicks (the two halves of one draw, and the halves of two
+    draws) uncorrelated, each of the configured size."""
+    from scipy import stats
+
+    spec = ChipSpec(n_hemispheres=1, n_rows=2, n_neurons=256)
+    chip = make_chip(spec, seeds=[1], mismatch=MismatchParams(noise_lsb=4.0),
+                     mode="calibrated")
+    st = init_state(chip, [2])
+    _, rec = run(chip, st, 2000.0, record=Record(trace_neurons=tuple(range(256)),
+                                                  trace_every=50))
+    v = rec.trace[0, 0, :, 10:].astype(np.float64)
+    dev = (v - v.mean(axis=1, keepdims=True)).ravel()  # each neuron about its own leak
+    assert abs(dev.std() / 4.0 - 1) < 0.05
+    assert abs(stats.skew(dev)) < 0.05
+    assert abs(stats.kurtosis(dev)) < 0.1  # excess kurtosis; of a uniform kick: -1.2
+    _, rec1 = run(chip, st, 200.0, record=Record(trace_neurons=tuple(range(256))))
+    v = rec1.trace[0, 0].astype(np.float64)
+    pm, vl, off, ns = (chip.neuron_arrays[k][0, 0].astype(np.float64)[:, None]
+                       for k in (0, 5, 7, 8))
+    kick = (v[:, 1:] - (v[:, :-1] * pm + vl * (1 - pm) + off)) / ns
+    assert abs(kick.std() - 1) < 0.02
+    for a, b in ((kick[:, 0:-1:2], kick[:, 1::2]), (kick[:, 1:-1:2], kick[:, 2::2])):
+        assert abs(np.corrcoef(a.ravel(), b.ravel())[0, 1]) < 0.01
+
+
 def test_quantised_correlation_deviations_stay_within_one_step():
     from chip_emulator.chip import DELTA_STEP, ETA_STEP
 

@@ -43,7 +43,7 @@ def random_network(seed, uniform_labels, adex=False, mode="raw", R=16, N=12):
 @pytest.mark.parametrize("uniform_labels", [True, False])
 @pytest.mark.parametrize("adex", [False, True])
 def test_kernel_matches_reference_with_mismatch(uniform_labels, adex):
-    chip, state, wiring, inputs = random_network(3, uniform_labels, adex)
+    chip, state, wiring, inputs = random_network(7, uniform_labels, adex)  # every pair spikes
     rec = Record(trace_neurons=(0, 5, 11))
     s1, r1 = run(chip, state, 100.0, wiring, inputs, record=rec)
     s2, r2 = reference_run(chip, state, 100.0, wiring, inputs, record=rec)
