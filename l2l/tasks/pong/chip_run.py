@@ -69,6 +69,8 @@ class PongOutcome:
     rewards: np.ndarray  # (B, n_steps) reward in 0..1
     weights: np.ndarray  # (B, 32, 32) final weights (row = state, column = motor neuron)
     weights_init: np.ndarray  # (B, 32, 32)
+    weight_steps: np.ndarray  # (S,) game steps at which weight_history was taken, 0 first
+    weight_history: np.ndarray  # (B, S, 32, 32) int16: the weights after those steps
     hits: np.ndarray  # (B,)
     misses: np.ndarray  # (B,)
     cycles: np.ndarray  # (B, n) processor cycles of the first invocations (up to its log size)
@@ -118,11 +120,15 @@ def initial_ball(seed: int) -> dict[str, int]:
 
 def play(program: Program, setup: PongSetup, chip_seeds, run_seeds, n_steps: int, *,
          w_init: float = 14.0, tau_corr_us: float = 5.0, eta_corr_lsb: float = 0.5,
-         weights: np.ndarray | None = None) -> PongOutcome:
+         weights: np.ndarray | None = None, snapshot_every: int = LOG_LEN) -> PongOutcome:
     """Play `n_steps` game steps on each chip instance (one per chip seed), learning all along.
-    `weights` (B, 32, 32): start from these instead of N(w_init, 2)."""
+    `weights` (B, 32, 32): start from these instead of N(w_init, 2). The weights are kept
+    every `snapshot_every` steps (and at the end) in `weight_history`: the game runs in
+    segments that long (at most LOG_LEN), which changes nothing in the game (tested)."""
     if n_steps < 1:
         raise ValueError(f"n_steps = {n_steps}: must be >= 1")
+    if isinstance(snapshot_every, bool) or not isinstance(snapshot_every, int) or snapshot_every < 1:
+        raise ValueError(f"snapshot_every = {snapshot_every!r}: must be an integer >= 1")
     if len(chip_seeds) != len(run_seeds):
         raise ValueError("one run seed per chip seed")
     chip = make_pong_chip(setup, chip_seeds, tau_corr_us, eta_corr_lsb)
@@ -142,9 +148,10 @@ def play(program: Program, setup: PongSetup, chip_seeds, run_seeds, n_steps: int
             ppu.write_symbol(name, v, b=i, h=0)
     timer = Timer(0.0, setup.step_us, n_steps + 1)
     logs = np.zeros((3, B, n_steps), np.int64)
+    snap_steps, snaps = [0], [w0[:, 0].astype(np.int16)]
     done = 0
     while done < n_steps:
-        seg = min(LOG_LEN, n_steps - done)
+        seg = min(LOG_LEN, snapshot_every, n_steps - done)
         state, _ = run(chip, state, seg * setup.step_us, wiring, inputs=inputs, timer=timer,
                        ppu_fn=ppu_core_fn, ppu_ctx=ppu.ctx, record=Record(max_spikes=0), inplace=True)
         ppu.check()
@@ -153,10 +160,13 @@ def play(program: Program, setup: PongSetup, chip_seeds, run_seeds, n_steps: int
             for j, name in enumerate(("log_state", "log_action", "log_reward")):
                 logs[j, i, done:done + seg] = ppu.read_symbol(name, i, 0)[idx]
         done += seg
+        snap_steps.append(done)
+        snaps.append(state.weights[:, 0, :N_STATES].astype(np.int16))
     ncyc = min(int(ppu.ctx.n_events.min()), ppu.ctx.cycles.shape[2])
     return PongOutcome(
         states=logs[0], actions=logs[1], rewards=logs[2] / 128.0,
         weights=state.weights[:, 0, :N_STATES].astype(np.int64).copy(), weights_init=w0[:, 0],
+        weight_steps=np.array(snap_steps, np.int64), weight_history=np.stack(snaps, axis=1),
         hits=np.array([int(ppu.read_symbol("hits", i, 0)[0]) for i in range(B)]),
         misses=np.array([int(ppu.read_symbol("misses", i, 0)[0]) for i in range(B)]),
         cycles=ppu.ctx.cycles[:, 0, 1:ncyc].copy(), program_bytes=program.size_bytes)

@@ -93,14 +93,15 @@ class PongTask:
         return ([int(x) for x in chip_ss.generate_state(self.n_instances, np.uint32)],
                 [int(x) for x in run_ss.generate_state(self.n_instances, np.uint32)])
 
-    def play(self, named: dict[str, float], seed: int):
-        from l2l.tasks.pong.chip_run import play
+    def play(self, named: dict[str, float], seed: int, snapshot_every: int | None = None):
+        from l2l.tasks.pong.chip_run import LOG_LEN, play
 
         rule = self.make_rule()
         program = rule.compile(named)
         chips, runs = self.seeds(seed)
         return play(program, self.setup(), chips, runs, self.n_steps, w_init=named["w_init"],
-                    tau_corr_us=named["tau_corr_us"], eta_corr_lsb=named["eta_corr_lsb"])
+                    tau_corr_us=named["tau_corr_us"], eta_corr_lsb=named["eta_corr_lsb"],
+                    snapshot_every=snapshot_every or LOG_LEN)
 
     def evaluate(self, genes: np.ndarray, seed: int) -> tuple[float, dict[str, float]]:
         named = self.search_space().decode(genes)
@@ -108,19 +109,23 @@ class PongTask:
         return summarise(out, self.final_fraction)
 
     def record(self, genes: np.ndarray, seed: int) -> dict[str, pd.DataFrame]:
-        """Rerun one evaluation: per-step rewards, initial and final weights, a summary row."""
+        """Rerun one evaluation: per-step rewards, the weights at 50 points of the run (every
+        n_steps / 50 steps, from the initial ones to the final ones), a summary row."""
         named = self.search_space().decode(genes)
-        out = self.play(named, seed)
+        out = self.play(named, seed, snapshot_every=max(1, self.n_steps // 50))
         fitness, metrics = summarise(out, self.final_fraction)
         B, n = out.rewards.shape
         rewards = pd.DataFrame({
             "instance": np.repeat(np.arange(B), n), "step": np.tile(np.arange(n), B),
             "state": out.states.ravel(), "action": out.actions.ravel(), "reward": out.rewards.ravel()})
+        hist = out.weight_history  # (B, S, 32, 32)
+        S = hist.shape[1]
         syn = np.arange(32 * 32)
-        weights = pd.concat([pd.DataFrame({
-            "instance": i, "step": step, "synapse": syn, "row": syn // 32, "neuron": syn % 32,
-            "weight": w[i].ravel()})
-            for i in range(B) for step, w in ((0, out.weights_init), (n, out.weights))], ignore_index=True)
+        weights = pd.DataFrame({
+            "instance": np.repeat(np.arange(B), S * syn.size),
+            "step": np.tile(np.repeat(out.weight_steps, syn.size), B),
+            "synapse": np.tile(syn, B * S), "row": np.tile(syn // 32, B * S),
+            "neuron": np.tile(syn % 32, B * S), "weight": hist.reshape(-1).astype(np.int64)})
         summary = pd.DataFrame([{"fitness": fitness, **metrics}])
         return {"rewards": rewards, "weights": weights, "summary": summary}
 

@@ -44,12 +44,35 @@ def test_deterministic_per_seed_fresh_chips_per_seed():
 
 
 def test_record_tables():
-    task = PongTask(n_steps=40, n_instances=1)
+    task = PongTask(n_steps=100, n_instances=1)
     g = task.search_space().encode(PongRSTDP().defaults())
     t = task.record(g, 2)
-    assert len(t["rewards"]) == 40 and set(t["rewards"].columns) >= {"instance", "step", "action", "reward"}
-    assert len(t["weights"]) == 2 * 32 * 32
+    assert len(t["rewards"]) == 100 and set(t["rewards"].columns) >= {"instance", "step", "action", "reward"}
+    w = t["weights"]
+    assert sorted(w.step.unique()) == list(range(0, 101, 2))  # every n_steps / 50 steps
+    assert len(w) == 51 * 32 * 32
     assert t["summary"].fitness.iloc[0] == pytest.approx(task.evaluate(g, 2)[0])
+    # the weights move during the run (the rule learns), one snapshot at a time
+    per_step = w.pivot_table(index="step", columns="synapse", values="weight")
+    assert (per_step.diff().abs().sum(axis=1).iloc[1:] > 0).sum() >= 10
+
+
+def test_weight_snapshots_do_not_change_the_game():
+    """Snapshots split the run into shorter segments: the game, the rewards and the final
+    weights must be the same as in one long run, and the history must end at them."""
+    rule = PongRSTDP().compile(PongRSTDP().defaults())
+    a = play(rule, PongSetup(), [0, 1], [5, 6], 130)
+    b = play(rule, PongSetup(), [0, 1], [5, 6], 130, snapshot_every=17)
+    for x, y in ((a.rewards, b.rewards), (a.states, b.states), (a.actions, b.actions),
+                 (a.weights, b.weights)):
+        np.testing.assert_array_equal(x, y)
+    assert list(b.weight_steps) == list(range(0, 130, 17)) + [130]
+    assert list(a.weight_steps) == [0, 130]
+    np.testing.assert_array_equal(b.weight_history[:, 0], b.weights_init)
+    np.testing.assert_array_equal(b.weight_history[:, -1], b.weights)
+    assert not (b.weight_history[:, 1] == b.weight_history[:, -1]).all()
+    with pytest.raises(ValueError, match="snapshot_every"):
+        play(rule, PongSetup(), [0], [5], 10, snapshot_every=0)
 
 
 @pytest.mark.parametrize("kw, match", [({"rule": "stdp"}, "rule"), ({"n_steps": 0}, "n_steps"),
