@@ -32,6 +32,7 @@ from .array_io import io_range_error, lfsr_step8
 from .disasm import format_instruction
 from .interpreter import S_CYCLES, S_DETAIL, S_PC, STATUS_LEN, check_program, execute
 from .io_seam import register_backend
+from .nrt import NRT_OFF
 from .program import Program, read_symbol, write_symbol
 from .runtime import PPUError
 
@@ -129,7 +130,7 @@ def core_io_store(io, kind, row, half, vr, rt, en, masked):
 register_backend(CoreIO, core_io_load, core_io_store)
 
 
-@njit(cache=True, _nrt=False)  # allocates nothing; see interpreter.execute
+@njit(cache=True, **NRT_OFF)  # allocates nothing; see interpreter.execute
 def ppu_core_fn(ctx, port, b, h, t_us):
     """The hook for ``chip_emulator.run.run(..., ppu_fn=ppu_core_fn, ppu_ctx=ctx)``: one
     invocation of processor (b, h) at a timer event, inside the compiled loop."""

@@ -20,6 +20,7 @@ from numba import njit
 
 from . import isa
 from .io_seam import io_load, io_store
+from .nrt import NRT_OFF
 from .vector_dispatch import G_ACC, G_FAST, VGROUP, vexec_acc, vexec_run, vexec_slow
 from .vector_ops import commit_bytes, enable_mask
 
@@ -129,8 +130,9 @@ def check_program(code, data_base):
 # comes in as arguments), and the count updates on its ~20 array arguments (the core
 # port alone has 13) cost about 1 us per invocation (measured: NRT_incref/decref were
 # the top of the profile of a one-instruction program). Callees inherit the flag, except
-# those that allocate, which set _nrt=True (vector_dispatch.vexec_slow).
-@njit(cache=True, _nrt=False)
+# those that allocate, which set _nrt=True (vector_dispatch.vexec_slow). The option is
+# private numba API: nrt.py drops it, with a warning, from a numba that lacks it.
+@njit(cache=True, **NRT_OFF)
 def execute(code, sram, vr, acc, vcr, gpr, status, io, data_base, max_cycles, scratch, en):
     """``run_program`` for a program that has passed ``check_program`` (not checked
     again: for hooks called very often, which check once). ``scratch`` int8[1, 128] and

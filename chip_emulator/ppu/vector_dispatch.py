@@ -11,6 +11,7 @@ import numpy as np
 from numba import njit
 
 from . import isa
+from .nrt import NRT_ON
 from .vector_ops import (
     k_addacbfs,
     k_addacbm,
@@ -95,7 +96,7 @@ def vexec_acc(op, vr, acc, vcr, rt, ra, rb, c, imm, scalar, tmp):
         k_addtacb(vr, acc, vcr, rt, ra, rb, c, imm, scalar)
 
 
-@njit(_nrt=True)  # its kernels allocate scratch: keep NRT when called from execute
+@njit(**NRT_ON)  # its kernels allocate scratch: keep NRT when called from execute
 def vexec_slow(op, vr, acc, vcr, rt, ra, rb, c, imm, scalar):
     """Halfword shift, pack / unpack and all halfword arithmetic (group G_SLOW)."""
     if op == isa.SHH:
