@@ -174,8 +174,9 @@ def _bandit_rule():
     from numba import njit
 
     from chip_emulator import ppu_port as pp
+    from chip_emulator.ppu.nrt import NRT_OFF
 
-    @njit
+    @njit(**NRT_OFF)  # allocates nothing: no reference counting (chip_emulator/ppu/nrt.py)
     def bandit_rule(ctx, port, b, h, t_us):
         # end of a trial: read (and clear) the action neurons' counters, pick the arm
         # that fired more, nudge its weight from the state neuron towards a reward
