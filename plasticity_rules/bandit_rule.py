@@ -267,7 +267,7 @@ class BohnstinglRule:
 
     def gene_specs(self) -> tuple[GeneSpec, ...]:
         # defaults: the hand-tuned constants (l2l/tasks/bandit/tune.py, a grid on training seeds)
-        return (GeneSpec("learning_rate", 0.0, 1.0, 0.5),) + network_genes()[:1] + (
+        return (GeneSpec("learning_rate", 0.0, 1.0, 0.3),) + network_genes()[:1] + (
             GeneSpec("decay", 0.5, 1.0, 0.9),) + network_genes()[1:]
 
     def compile(self, genes: Mapping[str, float]) -> Program:

@@ -6,7 +6,7 @@ rule w_a <- (1 - eta_a) w_a + eta_a r, eta_a <- eta_a decay with 5 meta-paramete
 of task=bandit (mismatch on) over the training seeds 0..N-1 (plain small integers; held-out
 seeds come from l2l.seeding.held_out_seed, a separate 63-bit stream).
 
-    python -m l2l.tasks.bandit.tune --seeds 10
+    python -m l2l.tasks.bandit.tune --seeds 40
 """
 
 from __future__ import annotations
@@ -19,9 +19,12 @@ import numpy as np
 
 from l2l.tasks.bandit.task import BanditTask
 
-# The grid's best point on training seeds 0..9 (`--seeds 10`: 2.479 +- 0.509 mean regret +- std over
-# seeds, 432 points in 136 s at load 6 on 2 cores, 10:10 UTC 2026-11-29): the hand-tuned rule.
-HAND_TUNED = {"learning_rate": 0.5, "weight_prior": 56.0, "decay": 0.9, "action_inhibition": 40.0,
+# The grid's best point on training seeds 0..39 (`--seeds 40`: 2.578 +- 0.635 mean regret +- std
+# over seeds, 432 points in 106 s, 13:22-13:24 UTC 2026-11-29, commit 3b55694): the hand-tuned rule.
+# The next points are within one standard error (0.1) of it (lr 0.2, prior 48, decay 0.95: 2.582);
+# 10 seeds were too few to rank them: on today's emulator they pick lr 0.2 / 48 / 0.95, on the one
+# before its noise change (a29231d) lr 0.5 / 56 / 0.9, the rule used until then.
+HAND_TUNED = {"learning_rate": 0.3, "weight_prior": 56.0, "decay": 0.9, "action_inhibition": 40.0,
               "stimulus_inhibition": 0.0}
 
 GRID = {
@@ -47,7 +50,7 @@ def grid_search(task: BanditTask, seeds: range, grid: dict = GRID) -> list[tuple
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--seeds", type=int, default=10, help="training seeds 0..N-1")
+    ap.add_argument("--seeds", type=int, default=40, help="training seeds 0..N-1")
     ap.add_argument("--top", type=int, default=10)
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
