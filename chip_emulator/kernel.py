@@ -341,8 +341,9 @@ def _run_loop(w0, w1, step0, n_steps, dt, k_c, k_a, flags, timer_steps,
             flush_currents(nloc, lIE, lII)
 
         # ---- post spikes at (k + 1) dt
-        # (an OR over the flag words, vectorised, then only the nonzero words' bytes:
-        # 3x cheaper per step than block sums over int32 flags)
+        # (an OR over the flag words, vectorised, then only the nonzero words' bytes, byte
+        # jb of word w being neuron 8 w + jb on little-endian x86: 165 -> 90 ns per spike
+        # against block sums over int32 flags)
         anyw = np.uint64(0)
         for w in range(nwd):
             anyw |= lSF64[w]
