@@ -128,7 +128,7 @@ def reference_run(chip: Chip, state: ChipState, duration_us: float,
                 i_exc[b, h] = ie * p_exc[b, h]
                 i_inh[b, h] = ii * p_inh[b, h]
                 if noise_on:  # a uniform 16-bit half of a xorshift32 draw
-                    x = rng_n[b, h]
+                    x = rng_n[b, h].copy()  # written back only when drawn
                     if gs % 2 == 0:  # even steps: a new draw, its low half
                         x ^= x << np.uint32(13)
                         x ^= x >> np.uint32(17)
