@@ -32,7 +32,7 @@ from .genes import GeneSpec
 from .meta_network import MetaNetwork
 from .pong_portrait import pong_portrait
 from .pong_program import RuleRegs, build_pong_program
-from .pong_rstdp import PONG_TASK_GENES, corr_shift, mean_r_update_genes
+from .pong_rstdp import PONG_TASK_GENES, mean_r_update_genes, mean_r_update_options
 
 N_INPUTS = 3  # amp, dR, weight
 RSTDP_START = {"mlp_w1_0_0": 1.0, "mlp_w1_0_1": 1.0, "mlp_b1_0": -0.5,  # h0 = relu(amp + dR - 1/2)
@@ -88,10 +88,8 @@ class PongMetaNetwork:
             b.fxvmabfs(y, y, gain)  # floor((127 + 2 y out_gain) / 256) = round(y * out_gain / 128)
             b.fxvaddbfs(regs.w, regs.w, y)
 
-        b = build_pong_program(emit, smooth_q8=int(round(float(g["smooth"]) * 256)),
-                               theta=int(round(float(g["theta"]))), w_min=self.w_min, w_max=self.w_max,
-                               corr_shift=corr_shift(g["corr_gain"]),
-                               mean_r0_q15=int(round(float(g["mean_r0"]) * 32768)), credit=self.credit)
+        b = build_pong_program(emit, w_min=self.w_min, w_max=self.w_max, credit=self.credit,
+                               **mean_r_update_options(g))
         return b.build()
 
     def portrait(self, genes: Mapping[str, float], **axes: np.ndarray) -> pd.DataFrame:

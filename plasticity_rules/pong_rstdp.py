@@ -62,6 +62,14 @@ def corr_shift(gain: float) -> int:
     return int(np.clip(np.round(np.log2(max(float(gain), 1.0))), 0, 3))
 
 
+def mean_r_update_options(g: Mapping[str, float]) -> dict[str, int]:
+    """``build_pong_program``'s fixed-point options from the genes of ``mean_r_update_genes``
+    (shared by the Pong rules)."""
+    return {"smooth_q8": int(round(float(g["smooth"]) * 256)), "theta": int(round(float(g["theta"]))),
+            "corr_shift": corr_shift(g["corr_gain"]),
+            "mean_r0_q15": int(round(float(g["mean_r0"]) * 32768))}
+
+
 @dataclass(frozen=True)
 class PongRSTDP:
     name: str = "pong_rstdp"
@@ -95,10 +103,8 @@ class PongRSTDP:
             b.fxvmabfs(dw, regs.amp, kv)  # dw = floor((127 + 2 amp k) / 256)
             b.fxvaddbfs(regs.w, regs.w, dw)
 
-        b = build_pong_program(emit, smooth_q8=int(round(float(g["smooth"]) * 256)),
-                               theta=int(round(float(g["theta"]))), w_min=self.w_min, w_max=self.w_max,
-                               corr_shift=corr_shift(g["corr_gain"]),
-                               mean_r0_q15=int(round(float(g["mean_r0"]) * 32768)), credit=self.credit)
+        b = build_pong_program(emit, w_min=self.w_min, w_max=self.w_max, credit=self.credit,
+                               **mean_r_update_options(g))
         return b.build()
 
     def reference_dw(self, genes: Mapping[str, float], causal_lsb: np.ndarray, dr: np.ndarray) -> np.ndarray:
