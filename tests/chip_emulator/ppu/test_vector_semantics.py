@@ -28,31 +28,43 @@ def _random_state(rng, m: Machine):
     m.vcr[:] = rng.integers(0, 8, 128, dtype=np.uint8)
 
 
+def _conditions(op):
+    """The condition codes an op takes (those without a condition: 0 only)."""
+    fmt = isa.OP_FORMATS[isa.OP_INDEX[op]]
+    return (0,) if fmt in ("v", "vsh", "vr") or op.startswith(("fxvpck", "fxvupck")) \
+        else (0, 1, 2, 3)
+
+
+def _check_against_reference(rng, m, op, rt, ra, rb, c):
+    """Execute ``op`` on ``m`` with a random immediate and scalar operand and compare every
+    vector register, the accumulator and the condition register with the reference.
+    Returns the state before."""
+    imm = int(rng.integers(0, 32)) if isa.OP_FORMATS[isa.OP_INDEX[op]] == "vsh" else 0
+    scalar = int(rng.integers(-2**31, 2**31))
+    m.gpr[ra] = scalar
+    before = m.state()
+    m.exec_vector(op, rt, ra, rb, c, imm)
+    want = reference.execute(op, before, rt, ra, rb, c, imm, gpr_ra=scalar)
+    for key in ("vr", "acc", "vcr"):
+        got = getattr(m, key)
+        assert np.array_equal(got, want[key]), (
+            f"{op} rt={rt} ra={ra} rb={rb} c={c} imm={imm}: {key} differs at "
+            f"{np.argwhere(got != want[key])[:5].ravel().tolist()}")
+    return before
+
+
 @pytest.mark.parametrize("op", reference.VECTOR_ALU_OPS)
 def test_instruction_matches_reference(op):
     """Table: each op x each condition x random registers (seeded), vs the reference."""
     rng = np.random.default_rng(zlib.crc32(op.encode()))
     m = Machine()
-    fmt = isa.OP_FORMATS[isa.OP_INDEX[op]]
-    conds = (0,) if fmt in ("v", "vsh", "vr") or op.startswith(("fxvpck", "fxvupck")) \
-        else (0, 1, 2, 3)
     for trial in range(6):
         _random_state(rng, m)
         rt, ra, rb = (int(x) for x in rng.integers(0, 32, 3))
         if trial == 0:
             ra = rb  # the square case: -128 * -128 lanes
-        for c in conds:
-            imm = int(rng.integers(0, 32)) if fmt == "vsh" else 0
-            scalar = int(rng.integers(-2**31, 2**31))
-            m.gpr[ra] = scalar
-            before = m.state()
-            m.exec_vector(op, rt, ra, rb, c, imm)
-            want = reference.execute(op, before, rt, ra, rb, c, imm, gpr_ra=scalar)
-            for key in ("vr", "acc", "vcr"):
-                got = getattr(m, key)
-                assert np.array_equal(got, want[key]), (
-                    f"{op} c={c} imm={imm}: {key} differs at "
-                    f"{np.argwhere(got != want[key])[:5].ravel().tolist()}")
+        for c in _conditions(op):
+            before = _check_against_reference(rng, m, op, rt, ra, rb, c)
             m.vr[:], m.acc[:], m.vcr[:] = before["vr"], before["acc"], before["vcr"]
 
 
@@ -140,17 +152,7 @@ def test_destination_equal_to_a_source_matches_reference(op):
     and commit (so that such loops vectorise); the result must not change."""
     rng = np.random.default_rng(zlib.crc32(op.encode()) + 1)
     m = Machine()
-    fmt = isa.OP_FORMATS[isa.OP_INDEX[op]]
-    conds = (0,) if fmt in ("v", "vsh", "vr") or op.startswith(("fxvpck", "fxvupck")) \
-        else (0, 1, 2, 3)
     for rt, ra, rb in ((5, 5, 9), (5, 9, 5), (5, 5, 5)):
-        for c in conds:
+        for c in _conditions(op):
             _random_state(rng, m)
-            imm = int(rng.integers(0, 32)) if fmt == "vsh" else 0
-            scalar = int(rng.integers(-2**31, 2**31))
-            m.gpr[ra] = scalar
-            before = m.state()
-            m.exec_vector(op, rt, ra, rb, c, imm)
-            want = reference.execute(op, before, rt, ra, rb, c, imm, gpr_ra=scalar)
-            for key in ("vr", "acc", "vcr"):
-                assert np.array_equal(getattr(m, key), want[key]), (op, rt, ra, rb, c, imm, key)
+            _check_against_reference(rng, m, op, rt, ra, rb, c)
